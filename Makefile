@@ -1,0 +1,47 @@
+# The two commands a new machine needs: `make run` and `make test`.
+# Both set everything up first: virtual environment, packages, message
+# catalogues and database.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup catalogues database translations clean
+
+run: setup
+	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/pytest
+
+setup: $(INSTALLED) catalogues database
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Compiled catalogues (.mo) are built, never committed.
+catalogues: $(INSTALLED)
+	$(BIN)/pybabel compile -d translations -D messages
+
+database: $(INSTALLED)
+	$(BIN)/helpcenter db upgrade
+
+# For developers: extract new interface strings, merge them into every
+# catalogue (new entries arrive untranslated, never fuzzy), compile.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=helpcenter -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations -D messages
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

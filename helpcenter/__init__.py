@@ -1,0 +1,35 @@
+"""The help centre: a Flask app serving Markdown articles in six languages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Assemble the app: settings, extensions, blueprints, commands.
+
+    ``test_config`` overrides the settings read from the environment.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    from . import cli, config, db, errors, i18n, library, templating
+    from .articles import bp as articles_bp
+    from .extensions import babel, csrf
+
+    app.config.from_mapping(config.settings_from_env(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    config.ensure_secret_key(app)
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    db.init_app(app)
+    library.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(articles_bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,271 @@
+"""Views of the public pages, in the reader's language with fallback."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from helpcenter.content import SECTIONS, Kind, Resolved, page_url
+from helpcenter.db import get_session
+from helpcenter.i18n import select_locale
+from helpcenter.library import current_library
+from helpcenter.sla import PolicySet, load_policy_set
+
+from . import bp
+from .forms import FeedbackForm
+from .operations import record_feedback, voter_key
+
+VOTES_KEY = "feedback_votes"
+
+
+@bp.route("/")
+def root():
+    """Send the reader to the home page of their language."""
+    response = redirect(url_for("articles.home", lang=select_locale()))
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+@bp.route("/<lang:lang>/")
+def home(lang: str):
+    """Home: search box, sections, products, recently updated articles."""
+    library = current_library()
+    sections = [(section, library.section(lang, section)) for section in SECTIONS]
+    return render_template(
+        "articles/home.html",
+        intro=library.home(lang),
+        sections=sections,
+        products=library.products(lang),
+        recent=library.recently_updated(lang, 6),
+        alternates=_alternates("_index"),
+    )
+
+
+@bp.route("/<lang:lang>/faq/")
+def faq_index(lang: str):
+    """Questions and answers grouped by topic."""
+    library = current_library()
+    return render_template(
+        "articles/faq_index.html",
+        section_name="faq",
+        section=library.section(lang, "faq"),
+        topics=library.faq_topics(lang),
+        alternates=_alternates("faq/_index"),
+    )
+
+
+@bp.route("/<lang:lang>/guide/")
+def guide_index(lang: str):
+    """The user guide's chapters in order."""
+    library = current_library()
+    return render_template(
+        "articles/guide_index.html",
+        section_name="guide",
+        section=library.section(lang, "guide"),
+        chapters=library.articles(lang, "guide"),
+        alternates=_alternates("guide/_index"),
+    )
+
+
+@bp.route("/<lang:lang>/tutorials/")
+def tutorials_index(lang: str):
+    """Products and their tutorials."""
+    library = current_library()
+    products = [
+        (slug, product, library.articles(lang, "tutorials", slug)) for slug, product in library.products(lang)
+    ]
+    return render_template(
+        "articles/tutorials_index.html",
+        section_name="tutorials",
+        section=library.section(lang, "tutorials"),
+        products=products,
+        alternates=_alternates("tutorials/_index"),
+    )
+
+
+@bp.route("/<lang:lang>/tutorials/<product>/")
+def product_index(lang: str, product: str):
+    """The tutorials of one product."""
+    library = current_library()
+    tutorials = library.articles(lang, "tutorials", product)
+    if not tutorials:
+        abort(404)
+    return render_template(
+        "articles/product_index.html",
+        slug=product,
+        product=library.resolve(lang, f"tutorials/{product}/_index"),
+        section=library.section(lang, "tutorials"),
+        tutorials=tutorials,
+        alternates=_alternates(f"tutorials/{product}/_index"),
+    )
+
+
+@bp.route("/<lang:lang>/faq/<slug>")
+def question(lang: str, slug: str):
+    """One question and its answer."""
+    return _article(lang, f"faq/{slug}")
+
+
+@bp.route("/<lang:lang>/guide/<slug>")
+def chapter(lang: str, slug: str):
+    """One chapter of the user guide."""
+    return _article(lang, f"guide/{slug}")
+
+
+@bp.route("/<lang:lang>/tutorials/<product>/<slug>")
+def tutorial(lang: str, product: str, slug: str):
+    """One tutorial of a product."""
+    return _article(lang, f"tutorials/{product}/{slug}")
+
+
+def _article(lang: str, page_id: str):
+    library = current_library()
+    resolved = library.resolve(lang, page_id)
+    if resolved is None or resolved.page.kind is not Kind.ARTICLE:
+        abort(404)
+    page = resolved.page
+    previous, following = library.neighbours(lang, page)
+    chapters = library.articles(lang, "guide") if page.section == "guide" else []
+    product = library.resolve(lang, f"tutorials/{page.product}/_index") if page.product else None
+    return render_template(
+        "articles/article.html",
+        resolved=resolved,
+        page=page,
+        section=library.section(lang, page.section or ""),
+        product=product,
+        status=library.status(page_id, page.lang),
+        source=library.exact(library.source_language, page_id),
+        previous=previous,
+        following=following,
+        chapters=chapters,
+        feedback_form=FeedbackForm(article=page_id),
+        vote=session.get(VOTES_KEY, {}).get(f"{page.lang}:{page_id}"),
+        alternates=_alternates(page_id),
+    )
+
+
+@bp.route("/<lang:lang>/feedback", methods=["POST"])
+def feedback(lang: str):
+    """Record "Was this helpful?" for an article, once per browser session."""
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        abort(400)
+    resolved = current_library().resolve(lang, form.article.data)
+    if resolved is None or resolved.page.kind is not Kind.ARTICLE:
+        abort(404)
+    page = resolved.page
+    if "voter" not in session:
+        session["voter"] = secrets.token_urlsafe(16)
+    helpful = form.helpful.data == "yes"
+    record_feedback(
+        get_session(),
+        article_id=page.id,
+        lang=page.lang,
+        reader_lang=lang,
+        voter=voter_key(session["voter"]),
+        helpful=helpful,
+    )
+    votes = dict(session.get(VOTES_KEY, {}))
+    votes[f"{page.lang}:{page.id}"] = helpful
+    session[VOTES_KEY] = votes
+    return redirect(page_url(lang, page.id) + "#feedback", code=303)
+
+
+@bp.route("/<lang:lang>/contact")
+def contact(lang: str):
+    """Support policy: hours, first-response targets and the ways to reach us."""
+    return render_template("articles/contact.html", policies=policy_set(), alternates=_all_languages())
+
+
+@bp.route("/<lang:lang>/search")
+def search(lang: str):
+    """Search results: every word of the query in the title, summary or text."""
+    query = request.args.get("q", "").strip()[:200]
+    words = [word.casefold() for word in query.split()]
+    results: list[Resolved] = []
+    if words:
+        library = current_library()
+        for page in library.all_pages([lang]):
+            if page.kind is not Kind.ARTICLE:
+                continue
+            haystack = f"{page.title} {page.summary} {page.text}".casefold()
+            if all(word in haystack for word in words):
+                results.append(Resolved(page, lang))
+        results.sort(key=lambda item: item.page.title.casefold())
+    return render_template("articles/search.html", query=query, results=results, alternates=_all_languages())
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Every page in every language it really exists in, with its hreflang alternates."""
+    library = current_library()
+    root = request.host_url.rstrip("/")
+    entries = []
+    for page_id in library.page_ids:
+        languages = library.translations(page_id)
+        alternates = [(lang, root + page_url(lang, page_id)) for lang in languages]
+        for lang in languages:
+            page = library.exact(lang, page_id)
+            entries.append((root + page_url(lang, page_id), page.updated, alternates))
+    for lang in current_app.config["LANGUAGES"]:
+        alternates = [(other, root + url_for("articles.contact", lang=other)) for other in current_app.config["LANGUAGES"]]
+        entries.append((root + url_for("articles.contact", lang=lang), None, alternates))
+    response = make_response(render_template("sitemap.xml", entries=entries))
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Crawlers may read everything public; search results and the staff console are not for them."""
+    languages = current_app.config["LANGUAGES"]
+    lines = ["User-agent: *", *(f"Disallow: /{lang}/search" for lang in languages), "Disallow: /staff/"]
+    lines += ["Disallow: /language/", f"Sitemap: {request.host_url.rstrip('/')}/sitemap.xml", ""]
+    response = make_response("\n".join(lines))
+    response.mimetype = "text/plain"
+    return response
+
+
+@bp.route("/assets/<path:name>")
+def asset(name: str):
+    """A file from ``content/assets/`` (images shared by all languages)."""
+    response = make_response(send_from_directory(current_library().assets_dir, name, max_age=3600))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _alternates(page_id: str) -> dict[str, str]:
+    """Real translations of a page, for hreflang links: language to URL."""
+    return {lang: page_url(lang, page_id) for lang in current_library().translations(page_id)}
+
+
+def _all_languages() -> dict[str, str]:
+    """Pages made of interface text only exist in every language."""
+    endpoint, args = request.endpoint, dict(request.view_args or {})
+    return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}
+
+
+def policy_set() -> PolicySet:
+    """The app's support policy, read from its file once."""
+    extensions = current_app.extensions
+    if "helpcenter.policies" not in extensions:
+        extensions["helpcenter.policies"] = load_policy_set(current_app.config["SLA_POLICY"])
+    return extensions["helpcenter.policies"]
+
+
+@bp.app_template_global()
+def section_title(section: str) -> str:
+    """The interface name of a section, for pages whose ``_index.md`` is missing."""
+    return {"faq": _("Questions and answers"), "guide": _("User guide"), "tutorials": _("Tutorials")}[section]

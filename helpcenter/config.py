@@ -1,0 +1,90 @@
+"""Settings read from the environment, each with a default that works on a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import click
+from flask import Flask
+
+#: The project folder: where ``content/`` and ``translations/`` live by default.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
+SOURCE_LANGUAGE = "en"
+FALLBACK_CHAIN = ("en", "fr")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which setting and why."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
+def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
+    """Return the Flask settings named by ``HELPCENTER_*`` environment variables."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+
+    def get(name: str, default: str = "") -> str:
+        return env.get(f"HELPCENTER_{name}", "").strip() or default
+
+    try:
+        ratelimit_enabled = _flag(env.get("HELPCENTER_RATELIMIT_ENABLED"), True)
+    except ConfigError as exc:
+        raise ConfigError(f"HELPCENTER_RATELIMIT_ENABLED: {exc}") from None
+    return {
+        "SECRET_KEY": get("SECRET_KEY") or None,
+        "DATABASE_URL": get("DATABASE_URL", f"sqlite:///{instance / 'helpcenter.sqlite3'}"),
+        "CONTENT_DIR": get("CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "INDEX_DIR": get("INDEX_DIR", str(instance / "index")),
+        "SLA_POLICY": get("SLA_POLICY") or None,
+        "SMTP_URL": get("SMTP_URL") or None,
+        "HELPDESK_EMAIL": get("HELPDESK_EMAIL", "support@fulgur.example"),
+        "HELPDESK_PHONE": get("HELPDESK_PHONE", "+33 4 00 00 00 00"),
+        "SALES_EMAIL": get("SALES_EMAIL", "sales@fulgur.example"),
+        "SITE_NAME": get("SITE_NAME", "Fulgur Help Centre"),
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_ENABLED": ratelimit_enabled,
+        "LANGUAGES": LANGUAGES,
+        "SOURCE_LANGUAGE": SOURCE_LANGUAGE,
+        "FALLBACK_CHAIN": FALLBACK_CHAIN,
+        "BABEL_DEFAULT_LOCALE": SOURCE_LANGUAGE,
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LANGUAGE_COOKIE": "hc_lang",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def ensure_secret_key(app: Flask) -> None:
+    """Refuse to serve without ``HELPCENTER_SECRET_KEY`` outside debugging and testing.
+
+    Commands that serve nothing (``content check``, ``db upgrade``) get a
+    throw-away key so that editors and deploy scripts need no secret.
+    """
+    if app.config.get("SECRET_KEY"):
+        return
+    context = click.get_current_context(silent=True)
+    serving = context is None or context.info_name == "run"
+    if serving and not (app.debug or app.testing):
+        raise ConfigError(
+            "HELPCENTER_SECRET_KEY is not set: set it to a long random value "
+            "(for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`) "
+            "before serving the help centre outside debug mode."
+        )
+    app.config["SECRET_KEY"] = secrets.token_hex(32)

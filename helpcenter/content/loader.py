@@ -1,0 +1,187 @@
+"""Load the mirrored language trees of ``content/`` into a :class:`Library`.
+
+Nothing here stops the site from starting: a file that cannot be read is
+reported as a :class:`Problem` with its path and left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .frontmatter import FrontMatterError, parse_front_matter
+from .library import Library
+from .model import HOME_ID, SECTIONS, Kind, Page, Problem
+from .render import MarkdownRenderer
+from .revision import body_revision
+
+log = logging.getLogger(__name__)
+
+_SLUG = re.compile(r"^[\w][\w.-]*$", re.UNICODE)
+
+
+def content_fingerprint(content_dir: Path) -> str:
+    """Return a cheap fingerprint of the tree: names, sizes and modification times.
+
+    It changes whenever a file is added, removed or saved, which is what the
+    development server's live preview needs to know.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_markdown_files(content_dir)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
+
+
+def load_library(
+    content_dir: Path | str,
+    languages: Iterable[str],
+    *,
+    source_language: str = "en",
+    fallback_chain: Iterable[str] = ("en", "fr"),
+) -> Library:
+    """Load every configured language folder of ``content_dir``.
+
+    Folders that are not configured languages (other than ``assets``) are
+    reported and ignored.  Returns the library with all pages that could be
+    read and the list of problems met.
+    """
+    content_dir = Path(content_dir)
+    languages = tuple(languages)
+    problems: list[Problem] = []
+    pages: dict[str, dict[str, Page]] = {}
+    renderer = MarkdownRenderer(set(languages))
+    fingerprint = content_fingerprint(content_dir)
+    if not content_dir.is_dir():
+        problems.append(Problem(str(content_dir), "content folder does not exist"))
+    else:
+        for entry in sorted(content_dir.iterdir()):
+            if entry.is_dir() and entry.name not in languages and entry.name != "assets":
+                if not entry.name.startswith("."):
+                    problems.append(
+                        Problem(entry.name, "folder is not a configured language and is ignored", "warning")
+                    )
+    for lang in languages:
+        root = content_dir / lang
+        if not root.is_dir():
+            continue
+        for path in sorted(_markdown_files(root)):
+            page = _load_page(path, root, content_dir, lang, renderer, problems)
+            if page is not None:
+                pages.setdefault(page.id, {})[lang] = page
+    for problem in problems:
+        log.warning("content: %s", problem)
+    return Library(
+        pages=pages,
+        languages=languages,
+        source_language=source_language,
+        fallback_chain=tuple(fallback_chain),
+        problems=problems,
+        fingerprint=fingerprint,
+        assets_dir=content_dir / "assets",
+    )
+
+
+def _markdown_files(root: Path) -> Iterator[Path]:
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".") and name != "assets"]
+        for name in filenames:
+            if name.endswith(".md") and not name.startswith("."):
+                yield Path(folder, name)
+
+
+def _place(page_id: str) -> tuple[Kind, str | None, str | None, str | None] | None:
+    """Return (kind, section, product, slug) of a page id, or None if off the layout."""
+    parts = page_id.split("/")
+    if parts == [HOME_ID]:
+        return Kind.HOME, None, None, None
+    if parts[0] not in SECTIONS or not all(_SLUG.match(part) for part in parts):
+        return None
+    section = parts[0]
+    if len(parts) == 2:
+        if parts[1] == "_index":
+            return Kind.SECTION, section, None, None
+        return Kind.ARTICLE, section, None, parts[1]
+    if section == "tutorials" and len(parts) == 3 and parts[1] != "_index":
+        if parts[2] == "_index":
+            return Kind.PRODUCT, section, parts[1], parts[1]
+        return Kind.ARTICLE, section, parts[1], parts[2]
+    return None
+
+
+def _load_page(
+    path: Path,
+    root: Path,
+    content_dir: Path,
+    lang: str,
+    renderer: MarkdownRenderer,
+    problems: list[Problem],
+) -> Page | None:
+    relative = path.relative_to(content_dir).as_posix()
+    page_id = path.relative_to(root).with_suffix("").as_posix()
+    place = _place(page_id)
+    if place is None:
+        problems.append(
+            Problem(relative, "file is outside the content layout (faq/, guide/, tutorials/<product>/) and is ignored")
+        )
+        return None
+    kind, section, product, slug = place
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(relative, f"file is not valid UTF-8 (byte {exc.start}); skipped"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(relative, f"file cannot be read: {exc.strerror}; skipped"))
+        return None
+    if "\x00" in text:
+        problems.append(Problem(relative, "file contains NUL characters; skipped"))
+        return None
+    try:
+        front = parse_front_matter(text)
+    except FrontMatterError as exc:
+        problems.append(Problem(relative, f"{exc}; file skipped", line=exc.line))
+        return None
+    for message, line in front.warnings:
+        problems.append(Problem(relative, message, "warning", line))
+    fields = front.fields
+    try:
+        rendered = renderer.render(front.body, lang=lang, page_id=page_id)
+    except Exception as exc:  # noqa: BLE001 - a broken file must never stop the site
+        problems.append(Problem(relative, f"Markdown could not be rendered ({exc}); file skipped"))
+        return None
+    title = fields.get("title") or rendered.title
+    if not title:
+        title = (slug or product or section or "").replace("-", " ").capitalize() or "Home"
+        if kind is Kind.ARTICLE:
+            problems.append(Problem(relative, "no title: add 'title' to the front matter or a '# ' heading", "warning"))
+    return Page(
+        id=page_id,
+        lang=lang,
+        kind=kind,
+        section=section,
+        product=product,
+        slug=slug,
+        title=title,
+        summary=fields.get("summary", ""),
+        html=rendered.html,
+        text=rendered.text,
+        revision=body_revision(front.body),
+        path=path,
+        order=fields.get("order"),
+        tags=fields.get("tags", ()),
+        topic=fields.get("topic"),
+        updated=fields.get("updated"),
+        source_revision=fields.get("source_revision"),
+        toc=rendered.toc,
+        links=rendered.links,
+        assets=rendered.assets,
+        headings=tuple(entry.text for entry in rendered.toc),
+    )

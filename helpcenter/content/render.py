@@ -1,0 +1,190 @@
+"""Markdown to safe HTML, once per file at load.
+
+Rendering resolves relative links between Markdown files into site URLs in
+the same language, points images at ``/assets/``, collects the table of
+contents, highlights fenced code with Pygments and sanitises the result, so
+nothing an editor pastes can put script on a page.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from .model import TocEntry
+
+_ALLOWED_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+_ALLOWED_ATTRIBUTES["*"] = {"class", "id", "title", "lang", "dir"}
+_ALLOWED_ATTRIBUTES["a"] = {"href", "title", "hreflang"}
+_ALLOWED_ATTRIBUTES["img"] = {"src", "alt", "title", "width", "height"}
+_ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) | {"input"}) - {"center", "strike", "tt", "acronym"}
+_ALLOWED_ATTRIBUTES["input"] = {"type", "checked", "disabled"}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_ATX_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The result of rendering one Markdown body."""
+
+    html: str
+    text: str
+    title: str | None
+    toc: tuple[TocEntry, ...]
+    links: tuple[str, ...]
+    assets: tuple[str, ...]
+
+
+def page_url(lang: str, page_id: str) -> str:
+    """Return the site path of a page: ``/fr/guide/alerts``, ``/fr/faq/``."""
+    if page_id == "_index":
+        return f"/{lang}/"
+    if page_id.endswith("/_index"):
+        return f"/{lang}/{page_id.removesuffix('_index')}"
+    return f"/{lang}/{page_id}"
+
+
+def asset_url(name: str) -> str:
+    """Return the site path of a file under ``content/assets/``."""
+    return f"/assets/{name}"
+
+
+def take_title(body: str) -> tuple[str | None, str]:
+    """Split a leading ``# Title`` line off ``body``.
+
+    The page template shows the title as the page's only ``h1``, so a first
+    heading that serves as the title is removed from the body.
+    """
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _ATX_TITLE.match(line)
+        if match:
+            return match.group("title").strip(), "\n".join(lines[index + 1 :])
+        break
+    return None, body
+
+
+class _LinkResolver(Treeprocessor):
+    """Rewrite relative ``.md`` links and image paths of the page being rendered."""
+
+    def __init__(self, md: markdown.Markdown, languages: frozenset[str]) -> None:
+        super().__init__(md)
+        self.languages = languages
+        self.lang = ""
+        self.page_id = ""
+        self.links: list[str] = []
+        self.assets: list[str] = []
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag == "a" and element.get("href"):
+                element.set("href", self._resolve(element.get("href", ""), image=False))
+            elif element.tag == "img" and element.get("src"):
+                element.set("src", self._resolve(element.get("src", ""), image=True))
+
+    def _resolve(self, target: str, *, image: bool) -> str:
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path:
+            return target
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        if parts.path.startswith("/"):
+            if parts.path.startswith("/assets/"):
+                self.assets.append(parts.path.removeprefix("/assets/"))
+            return target
+        folder = posixpath.dirname(self.page_id)
+        resolved = posixpath.normpath(posixpath.join(folder, parts.path))
+        lang = self.lang
+        if resolved.startswith("../"):
+            head, _, rest = resolved.removeprefix("../").partition("/")
+            if head == "assets" and rest:
+                self.assets.append(rest)
+                return asset_url(rest) + fragment
+            if head in self.languages and rest:
+                lang, resolved = head, rest
+            else:
+                return target
+        if image or not resolved.endswith(".md"):
+            return target
+        page_id = resolved.removesuffix(".md")
+        if page_id == "index" or page_id.endswith("/index"):
+            page_id = page_id.removesuffix("index") + "_index"
+        self.links.append(page_id if lang == self.lang else f"{lang}:{page_id}")
+        return page_url(lang, page_id) + fragment
+
+
+class MarkdownRenderer:
+    """Renders the Markdown bodies of one content tree; not thread-safe."""
+
+    def __init__(self, languages: frozenset[str] | set[str]) -> None:
+        self._md = markdown.Markdown(
+            extensions=[
+                "abbr",
+                "admonition",
+                "attr_list",
+                "def_list",
+                "fenced_code",
+                "footnotes",
+                "sane_lists",
+                "tables",
+                "codehilite",
+                "toc",
+                "pymdownx.tasklist",
+                "pymdownx.tilde",
+            ],
+            extension_configs={
+                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+            },
+            output_format="html",
+        )
+        self._links = _LinkResolver(self._md, frozenset(languages))
+        # After inline processing so that links exist as elements.
+        self._md.treeprocessors.register(self._links, "helpcenter_links", 1)
+
+    def render(self, body: str, *, lang: str, page_id: str) -> Rendered:
+        """Render ``body`` of page ``page_id`` in ``lang`` to sanitised HTML."""
+        title, body = take_title(body)
+        self._md.reset()
+        self._links.lang, self._links.page_id = lang, page_id
+        self._links.links, self._links.assets = [], []
+        raw_html = self._md.convert(body)
+        safe_html = nh3.clean(
+            raw_html,
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes=_URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
+        return Rendered(
+            html=safe_html,
+            text=html_text(safe_html),
+            title=title,
+            toc=tuple(_flatten_toc(getattr(self._md, "toc_tokens", []))),
+            links=tuple(dict.fromkeys(self._links.links)),
+            assets=tuple(dict.fromkeys(self._links.assets)),
+        )
+
+
+def html_text(fragment: str) -> str:
+    """Return the readable text of an HTML fragment, whitespace folded."""
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def _flatten_toc(tokens: list[dict]) -> list[TocEntry]:
+    entries: list[TocEntry] = []
+    for token in tokens:
+        if token["level"] in (2, 3):
+            entries.append(TocEntry(token["level"], token["id"], html_text(token["name"])))
+        entries.extend(_flatten_toc(token.get("children", [])))
+    return entries

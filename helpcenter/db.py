@@ -1,0 +1,101 @@
+"""Database: the engine, one session per request, and migrations (Alembic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from flask.cli import AppGroup
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model of the help centre."""
+
+
+class Database:
+    """The engine and session factory of one app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        options: dict = {"future": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"check_same_thread": False}
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, **options)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def database(app: Flask | None = None) -> Database:
+    """The :class:`Database` of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["helpcenter.db"]
+
+
+def get_session() -> Session:
+    """The database session of the current request, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the request's session, rolling back anything left uncommitted."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def _alembic_config(db: Database) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = db.engine
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision``, creating the SQLite folder if needed."""
+    db = database(app)
+    if db.url.startswith("sqlite:///"):
+        Path(db.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(db), revision)
+
+
+db_cli = AppGroup("db", help="Manage the database.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def upgrade_command(revision: str) -> None:
+    """Apply the database migrations."""
+    upgrade(current_app, revision)
+    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+def revision_command(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    import helpcenter.models  # noqa: F401 - every model must be known to autogenerate
+
+    command.revision(_alembic_config(database()), message=message, autogenerate=True)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database to ``app``: engine, request teardown and commands."""
+    app.extensions["helpcenter.db"] = Database(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+    app.cli.add_command(db_cli)

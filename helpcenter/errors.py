@@ -1,0 +1,32 @@
+"""Error pages in the reader's language."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _http_error(error: HTTPException):
+    template = "errors/404.html" if error.code == 404 else "errors/error.html"
+    return render_template(template, error=error), error.code
+
+
+def _server_error(error: InternalServerError):
+    original = getattr(error, "original_exception", None)
+    if original is not None:
+        log.error("unhandled error", exc_info=original)
+    try:
+        return render_template("errors/500.html"), 500
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        log.exception("the error page could not be rendered")
+        return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the localised error pages."""
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,100 @@
+"""Which language a request is served in, and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Blueprint, Flask, abort, current_app, redirect, request
+from werkzeug.routing import BaseConverter
+
+bp = Blueprint("i18n", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    """Return the interface language of the current request.
+
+    The order, first match wins:
+
+    1. the language prefix of the URL (``/fr/…``), when it is a site language;
+    2. the reader's saved choice (the language cookie, set by the switcher);
+    3. the best match of the ``Accept-Language`` header;
+    4. the source language, English.
+    """
+    languages = current_app.config["LANGUAGES"]
+    prefix = url_language()
+    if prefix:
+        return prefix
+    saved = request.cookies.get(current_app.config["LANGUAGE_COOKIE"], "")
+    if saved in languages:
+        return saved
+    best = request.accept_languages.best_match(languages)
+    if best:
+        return best
+    # ``best_match`` compares whole tags: fr-CA must still find fr.
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].split("_")[0].lower()
+        if primary in languages:
+            return primary
+    return current_app.config["SOURCE_LANGUAGE"]
+
+
+def url_language() -> str | None:
+    """The site language named by the first segment of the request path, if any."""
+    first = request.path.lstrip("/").split("/", 1)[0]
+    return first if first in current_app.config["LANGUAGES"] else None
+
+
+def language_name(code: str) -> str:
+    """The name of a language in that language, capitalised: ``Français``."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def localised_path(path: str, lang: str) -> str:
+    """``path`` with its language prefix replaced by ``lang`` (home if it has none)."""
+    segments = path.lstrip("/").split("/", 1)
+    if segments[0] in current_app.config["LANGUAGES"]:
+        return f"/{lang}/" + (segments[1] if len(segments) > 1 else "")
+    return f"/{lang}/"
+
+
+@bp.route("/language/<lang>")
+def switch_language(lang: str):
+    """Save the reader's choice of language and go to the same page in it."""
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    # Only a path on this site: never an open redirect.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = f"/{lang}/"
+    else:
+        target = localised_path(parts.path, lang) + (f"?{parts.query}" if parts.query else "")
+    response = redirect(target)
+    response.set_cookie(
+        current_app.config["LANGUAGE_COOKIE"], lang, max_age=ONE_YEAR, samesite="Lax", httponly=True
+    )
+    return response
+
+
+class LanguageConverter(BaseConverter):
+    """URL converter matching only the site's languages: ``/<lang:lang>/``."""
+
+    def __init__(self, url_map, *languages: str) -> None:
+        super().__init__(url_map)
+        self.regex = "(?:" + "|".join(languages) + ")"
+
+
+def init_app(app: Flask) -> None:
+    """Register the language converter and the switch route."""
+    languages = app.config["LANGUAGES"]
+
+    class SiteLanguage(LanguageConverter):
+        def __init__(self, url_map) -> None:
+            super().__init__(url_map, *languages)
+
+    app.url_map.converters["lang"] = SiteLanguage
+    app.register_blueprint(bp)

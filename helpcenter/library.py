@@ -1,0 +1,74 @@
+"""The app's loaded content library: loaded once, reloaded on change in development."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask, current_app
+
+from helpcenter.content import Library, content_fingerprint, load_library
+
+
+class ContentStore:
+    """Holds the :class:`Library` of one app.
+
+    The library is loaded on first use (or by :meth:`load`, for servers that
+    preload before forking).  With ``live`` set, as under the development
+    server, the tree's fingerprint is checked at most every ``interval``
+    seconds and the library reloaded when a file was added, saved or removed.
+    """
+
+    def __init__(self, app: Flask, *, live: bool, interval: float = 0.5) -> None:
+        self.content_dir = app.config["CONTENT_DIR"]
+        self.languages = app.config["LANGUAGES"]
+        self.source_language = app.config["SOURCE_LANGUAGE"]
+        self.fallback_chain = app.config["FALLBACK_CHAIN"]
+        self.live = live
+        self.interval = interval
+        self._library: Library | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def load(self) -> Library:
+        """Load (or reload) the library from the content folder."""
+        library = load_library(
+            self.content_dir,
+            self.languages,
+            source_language=self.source_language,
+            fallback_chain=self.fallback_chain,
+        )
+        self._library = library
+        self._checked = time.monotonic()
+        return library
+
+    def get(self) -> Library:
+        """The current library, loading or refreshing it as needed."""
+        library = self._library
+        if library is not None and not self.live:
+            return library
+        with self._lock:
+            library = self._library
+            if library is None:
+                return self.load()
+            now = time.monotonic()
+            if now - self._checked >= self.interval:
+                self._checked = now
+                if content_fingerprint(self.content_dir) != library.fingerprint:
+                    return self.load()
+            return library
+
+
+def content_store(app: Flask | None = None) -> ContentStore:
+    """The :class:`ContentStore` of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["helpcenter.content"]
+
+
+def current_library() -> Library:
+    """The content library of the current app."""
+    return content_store().get()
+
+
+def init_app(app: Flask) -> None:
+    """Attach a content store to ``app``; live reloading follows debug mode."""
+    app.extensions["helpcenter.content"] = ContentStore(app, live=app.debug)

@@ -1,0 +1,6 @@
+"""Every model of the help centre, imported together for migrations."""
+
+from helpcenter.articles.models import ArticleFeedback
+from helpcenter.db import Base
+
+__all__ = ["ArticleFeedback", "Base"]

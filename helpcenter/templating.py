@@ -1,0 +1,110 @@
+"""What every template can use: the language, the switcher, dates, the site name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from babel import Locale
+from babel.lists import format_list
+from babel.dates import format_timedelta
+from babel.units import format_unit
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_time, get_locale
+
+from .content import page_url
+from .i18n import language_name
+from .policy_text import PRIORITY_DESCRIPTIONS, PRIORITY_NAMES
+from .sla import PRIORITIES
+
+
+def _template_context() -> dict:
+    lang = str(get_locale() or current_app.config["SOURCE_LANGUAGE"])
+    languages = [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+    return {
+        "lang": lang,
+        "languages": languages,
+        "site_name": current_app.config["SITE_NAME"],
+        "helpdesk_email": current_app.config["HELPDESK_EMAIL"],
+        "helpdesk_phone": current_app.config["HELPDESK_PHONE"],
+        "sales_email": current_app.config["SALES_EMAIL"],
+    }
+
+
+def switch_url(lang: str) -> str:
+    """The language switcher's link: save the choice, then the same page in ``lang``."""
+    here = request.full_path if request.query_string else request.path
+    return url_for("i18n.switch_language", lang=lang, next=here)
+
+
+def topic_anchor(topic: str | None) -> str:
+    """The anchor of a Q&A topic: ``Billing and support`` gives ``topic-billing-and-support``."""
+    if not topic:
+        return "topic-other"
+    text = unicodedata.normalize("NFKD", topic).encode("ascii", "ignore").decode().lower()
+    return "topic-" + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "other")
+
+
+def weekday_name(day: int) -> str:
+    """The name of a weekday (0 is Monday) in the reader's language, capitalised."""
+    name = Locale.parse(str(get_locale())).days["format"]["wide"][day]
+    return name[:1].upper() + name[1:]
+
+
+def country_name(code: str) -> str:
+    """A country's name in the reader's language: ``FR`` gives ``France``."""
+    return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
+
+
+def clock_time(value: dt.time) -> str:
+    """A time of day as the reader's locale writes it (``17:00``)."""
+    return format_time(value, "short", rebase=False)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """A target duration in the reader's language, in the unit a policy states it.
+
+    ``1h`` reads "1 hour" and ``24h`` "24 hours" (not "1 day"); whole days
+    from two days on read as days; ``90m`` reads "1 hour and 30 minutes".
+    """
+    locale = str(get_locale())
+    minutes = int(value.total_seconds() // 60)
+    if minutes >= 2 * 1440 and minutes % 1440 == 0:
+        # Babel's unit patterns lack days in some locales (it, pt); its timedelta has them.
+        return format_timedelta(value, threshold=1, locale=locale)
+    parts = []
+    if minutes >= 60:
+        parts.append(format_unit(minutes // 60, "duration-hour", "long", locale=locale))
+    if minutes % 60 or not parts:
+        parts.append(format_unit(minutes % 60, "duration-minute", "long", locale=locale))
+    return format_list(parts, style="standard", locale=locale)
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether the app has a view called ``name`` (pages link only to what exists)."""
+    return name in current_app.view_functions
+
+
+def init_app(app: Flask) -> None:
+    """Register the template context and helpers."""
+    app.context_processor(_template_context)
+    for helper in (
+        switch_url,
+        page_url,
+        language_name,
+        topic_anchor,
+        weekday_name,
+        country_name,
+        format_date,
+        format_datetime,
+        format_duration,
+        has_endpoint,
+    ):
+        app.add_template_global(helper)
+    app.add_template_global(clock_time, "format_time")
+    app.add_template_global(PRIORITIES, "priorities")
+    app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
+    app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
