@@ -1,6 +1,6 @@
 # The two commands a new machine needs: `make run` and `make test`.
 # Both set everything up first: virtual environment, packages, message
-# catalogues and database.
+# catalogues, database and search indexes.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup catalogues database translations clean
+.PHONY: run test setup catalogues database index translations bench-search clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
@@ -17,7 +17,7 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
-setup: $(INSTALLED) catalogues database
+setup: $(INSTALLED) catalogues database index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ catalogues: $(INSTALLED)
 database: $(INSTALLED)
 	$(BIN)/helpcenter db upgrade
 
+# Builds the search indexes, or updates them with what changed in content/.
+index: $(INSTALLED)
+	$(BIN)/helpcenter index build
+
 # For developers: extract new interface strings, merge them into every
 # catalogue (new entries arrive untranslated, never fuzzy), compile.
 translations: $(INSTALLED)
@@ -42,6 +46,10 @@ translations: $(INSTALLED)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations -D messages
+
+# Search against an SQLite FTS5 baseline on the tldr corpus in ../shared/corpora.
+bench-search: setup
+	$(BIN)/python -m benchmarks.search
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

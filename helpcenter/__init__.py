@@ -15,6 +15,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True)
     from . import cli, config, db, errors, i18n, library, templating
+    from .api import bp as api_bp
     from .articles import bp as articles_bp
     from .extensions import babel, csrf
 
@@ -31,5 +32,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     app.register_blueprint(articles_bp)
+    app.register_blueprint(api_bp)
     cli.init_app(app)
     return app

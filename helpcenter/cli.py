@@ -13,6 +13,7 @@ from flask.cli import AppGroup, FlaskGroup
 from helpcenter.content import OK, Library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.library import content_store
+from helpcenter.search import build
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -105,9 +106,28 @@ def _locate(file: Path, content_dir: Path) -> tuple[str, str]:
     return relative.parts[0], relative.relative_to(relative.parts[0]).with_suffix("").as_posix()
 
 
+index_cli = AppGroup("index", help="Build the search indexes.")
+
+
+@index_cli.command("build")
+@click.option("--full", is_flag=True, help="Rebuild every index from scratch.")
+def index_build_command(full: bool) -> None:
+    """Build the search indexes, or update them with the articles that changed."""
+    report = build(_load(), current_app.config["INDEX_DIR"], full=full, wait=True)
+    if not report.changed:
+        click.echo(f"Search indexes are up to date ({report.generation}).")
+        return
+    kind = "built" if report.full else "updated"
+    click.echo(
+        f"Search indexes {kind} in {report.seconds:.2f} s: {report.added} added, "
+        f"{report.updated} updated, {report.removed} removed ({report.generation})."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
     app.cli.add_command(content_cli)
+    app.cli.add_command(index_cli)
 
 
 def _create_app() -> Flask:

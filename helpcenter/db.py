@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -17,6 +18,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class Base(DeclarativeBase):
     """Declarative base of every model of the help centre."""
+
+
+def utcnow() -> dt.datetime:
+    """The current instant, aware, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class Database:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
 
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
 def _http_error(error: HTTPException):
+    if _wants_json():
+        code = (error.name or "error").lower().replace(" ", "_")
+        return jsonify(error={"code": code, "message": error.description or error.name}), error.code
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
     return render_template(template, error=error), error.code
 
@@ -19,6 +26,8 @@ def _server_error(error: InternalServerError):
     original = getattr(error, "original_exception", None)
     if original is not None:
         log.error("unhandled error", exc_info=original)
+    if _wants_json():
+        return jsonify(error={"code": "internal_error", "message": "An unexpected error occurred."}), 500
     try:
         return render_template("errors/500.html"), 500
     except Exception:  # noqa: BLE001 - the error page itself must not fail

@@ -1,4 +1,8 @@
-"""The app's loaded content library: loaded once, reloaded on change in development."""
+"""The app's loaded content and its search index.
+
+The library is loaded once (reloaded on change in development); the search
+service keeps the index in step with it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from flask import Flask, current_app
 
 from helpcenter.content import Library, content_fingerprint, load_library
+from helpcenter.search import SearchRequest, SearchResults, SearchService
 
 
 class ContentStore:
@@ -69,6 +74,19 @@ def current_library() -> Library:
     return content_store().get()
 
 
+def search_service(app: Flask | None = None) -> SearchService:
+    """The :class:`SearchService` of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["helpcenter.search"]
+
+
+def run_search(request: SearchRequest) -> SearchResults:
+    """Search the current library (raises ``SearchUnavailable`` while there is no index)."""
+    return search_service().search(request, current_library())
+
+
 def init_app(app: Flask) -> None:
-    """Attach a content store to ``app``; live reloading follows debug mode."""
+    """Attach the content store and the search service; live reloading follows debug mode."""
     app.extensions["helpcenter.content"] = ContentStore(app, live=app.debug)
+    app.extensions["helpcenter.search"] = SearchService(
+        app.config["INDEX_DIR"], app.config["LANGUAGES"], app.config["SOURCE_LANGUAGE"], live=app.debug
+    )

@@ -2,5 +2,6 @@
 
 from helpcenter.articles.models import ArticleFeedback
 from helpcenter.db import Base
+from helpcenter.search.models import SearchMiss
 
-__all__ = ["ArticleFeedback", "Base"]
+__all__ = ["ArticleFeedback", "Base", "SearchMiss"]

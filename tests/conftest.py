@@ -3,31 +3,73 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from helpcenter import create_app
-from helpcenter.db import upgrade
+from helpcenter.db import database, upgrade
+from helpcenter.library import content_store, search_service
+from helpcenter.search import build
 
 TESTS = Path(__file__).resolve().parent
 TEST_CONTENT = TESTS / "content"
 PROJECT_CONTENT = TESTS.parent / "content"
 
 
-def make_app(tmp_path: Path, **settings):
-    """An app in testing mode with its own migrated SQLite database."""
+def make_app(tmp_path: Path, *, index: bool = True, **settings):
+    """An app in testing mode with its own migrated SQLite database.
+
+    With ``index``, its search index is built before it serves (tests of the
+    shipped trees share one index per tree, built once).
+    """
+    content = Path(settings.pop("CONTENT_DIR", TEST_CONTENT))
+    index_dir = settings.pop("INDEX_DIR", None) or _shared_index(content, tmp_path)
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-        "CONTENT_DIR": str(TEST_CONTENT),
-        "INDEX_DIR": str(tmp_path / "index"),
+        "CONTENT_DIR": str(content),
+        "INDEX_DIR": str(index_dir),
         **settings,
     }
     app = create_app(config)
+    _APPS.append(app)
     upgrade(app)
+    if index:
+        build(content_store(app).load(), index_dir)
     return app
+
+
+_INDEXES: dict[Path, Path] = {}
+_APPS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_searchers():
+    """Close what each test's apps opened: searchers and database connections."""
+    yield
+    while _APPS:
+        app = _APPS.pop()
+        search_service(app).close()
+        database(app).engine.dispose()
+
+
+def _shared_index(content: Path, tmp_path: Path) -> Path:
+    if content in (TEST_CONTENT, PROJECT_CONTENT):
+        if content not in _INDEXES:
+            _INDEXES[content] = Path(tempfile.mkdtemp(prefix="helpcenter-test-index-"))
+        return _INDEXES[content]
+    return tmp_path / "index"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_shared_indexes():
+    yield
+    for path in _INDEXES.values():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,7 @@ import datetime as dt
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpcenter.db import Base
-
-
-def utcnow() -> dt.datetime:
-    """The current instant, aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+from helpcenter.db import Base, utcnow
 
 
 class ArticleFeedback(Base):

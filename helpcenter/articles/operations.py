@@ -9,7 +9,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import ArticleFeedback, utcnow
+from helpcenter.db import utcnow
+
+from .models import ArticleFeedback
 
 
 def voter_key(session_token: str) -> str:

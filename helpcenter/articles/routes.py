@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from helpcenter.content import SECTIONS, Kind, Resolved, page_url
+from helpcenter.content import SECTIONS, Kind, page_url
 from helpcenter.db import get_session
 from helpcenter.i18n import select_locale
 from helpcenter.library import current_library
@@ -186,25 +186,7 @@ def feedback(lang: str):
 @bp.route("/<lang:lang>/contact")
 def contact(lang: str):
     """Support policy: hours, first-response targets and the ways to reach us."""
-    return render_template("articles/contact.html", policies=policy_set(), alternates=_all_languages())
-
-
-@bp.route("/<lang:lang>/search")
-def search(lang: str):
-    """Search results: every word of the query in the title, summary or text."""
-    query = request.args.get("q", "").strip()[:200]
-    words = [word.casefold() for word in query.split()]
-    results: list[Resolved] = []
-    if words:
-        library = current_library()
-        for page in library.all_pages([lang]):
-            if page.kind is not Kind.ARTICLE:
-                continue
-            haystack = f"{page.title} {page.summary} {page.text}".casefold()
-            if all(word in haystack for word in words):
-                results.append(Resolved(page, lang))
-        results.sort(key=lambda item: item.page.title.casefold())
-    return render_template("articles/search.html", query=query, results=results, alternates=_all_languages())
+    return render_template("articles/contact.html", policies=policy_set(), alternates=all_languages())
 
 
 @bp.route("/sitemap.xml")
@@ -251,7 +233,7 @@ def _alternates(page_id: str) -> dict[str, str]:
     return {lang: page_url(lang, page_id) for lang in current_library().translations(page_id)}
 
 
-def _all_languages() -> dict[str, str]:
+def all_languages() -> dict[str, str]:
     """Pages made of interface text only exist in every language."""
     endpoint, args = request.endpoint, dict(request.view_args or {})
     return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}

@@ -1,0 +1,32 @@
+"""Searches that found nothing.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_miss",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("lang", sa.String(length=8), nullable=False),
+        sa.Column("query", sa.String(length=120), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("lang", "query", name="uq_search_miss_lang_query"),
+    )
+    op.create_index("ix_search_miss_lang", "search_miss", ["lang"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_search_miss_lang", table_name="search_miss")
+    op.drop_table("search_miss")

@@ -1,0 +1,250 @@
+"""Searching the per-language Whoosh indexes: ranked hits, snippets, suggestions.
+
+Searchers are opened lazily in each process (after a fork) and in each
+thread, and reopened when the ``current`` generation changes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import highlight
+
+from .analysis import word_terms
+from .query import build_query, clean, filter_query, parse
+from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
+from .store import CURRENT, current_generation, open_index, read_vocabulary
+from .typos import Vocabulary, allowed_typos
+
+log = logging.getLogger(__name__)
+
+#: Fewer hits than this for the words as typed: try the typo-tolerant search too.
+FEW_HITS = 3
+SNIPPET_CHARS = 220
+
+TextOf = Callable[[str, str], str | None]
+
+
+class _Generation:
+    """The open indexes of one generation, shared by the threads of a process."""
+
+    def __init__(self, path: Path, languages: tuple[str, ...]) -> None:
+        self.path = path
+        self.indexes = {lang: open_index(path / lang) for lang in languages}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._columns: dict[str, tuple[list, list, list]] = {}
+        self._lock = threading.Lock()
+
+    def columns(self, lang: str, searcher) -> tuple[list, list, list]:
+        """Id, section and product of every document number, read once per generation."""
+        with self._lock:
+            if lang not in self._columns:
+                reader = searcher.reader()
+                self._columns[lang] = tuple(
+                    list(reader.column_reader(name)) for name in ("id", "section", "product")
+                )
+            return self._columns[lang]
+
+    def vocabulary(self, lang: str) -> Vocabulary:
+        """The vocabulary of a language, read once per generation."""
+        with self._lock:
+            if lang not in self._vocabularies:
+                self._vocabularies[lang] = Vocabulary(read_vocabulary(self.path, lang).items())
+            return self._vocabularies[lang]
+
+
+class WhooshSearchEngine:
+    """Search over the generations of ``index_dir``; see :mod:`helpcenter.search.store`."""
+
+    def __init__(self, index_dir: Path | str, languages: tuple[str, ...], source_language: str = "en") -> None:
+        self.index_dir = Path(index_dir)
+        self.languages = languages
+        self.source_language = source_language
+        self._generation: _Generation | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._open: list = []
+
+    def generation(self) -> _Generation:
+        """The open current generation; reopened when the link moved (or after a fork)."""
+        try:
+            target = os.readlink(self.index_dir / CURRENT)
+        except OSError:
+            raise SearchUnavailable("the search index has not been built") from None
+        generation = self._generation
+        if generation is not None and generation.path.name == target and self._pid == os.getpid():
+            return generation
+        with self._lock:
+            generation = self._generation
+            if generation is None or generation.path.name != target or self._pid != os.getpid():
+                path = current_generation(self.index_dir)
+                try:
+                    generation = _Generation(path, self.languages)
+                except Exception as exc:  # noqa: BLE001 - a broken index is rebuilt, never a 500
+                    raise SearchUnavailable(f"the search index cannot be opened: {exc}") from exc
+                self._generation, self._pid = generation, os.getpid()
+        return generation
+
+    def _searcher(self, generation: _Generation, lang: str):
+        cache = getattr(self._local, "searchers", None)
+        if cache is None or cache[0] is not generation:
+            if cache is not None:
+                for searcher in cache[1].values():
+                    searcher.close()
+            cache = (generation, {})
+            self._local.searchers = cache
+        searcher = cache[1].get(lang)
+        if searcher is None:
+            searcher = cache[1][lang] = generation.indexes[lang].searcher()
+            with self._lock:
+                self._open = [open_ for open_ in self._open if not open_.is_closed] + [searcher]
+        return searcher
+
+    def close(self) -> None:
+        """Close every searcher this engine opened, in every thread."""
+        with self._lock:
+            for searcher in self._open:
+                searcher.close()
+            self._open = []
+            self._generation = None
+
+    def search(self, request: SearchRequest, text_of: TextOf | None) -> SearchResults:
+        """Run a search; ``text_of(lang, id)`` gives an article's text for its snippet.
+
+        Without ``text_of`` the hits have no snippets (the benchmark measures
+        the engine alone that way).
+        """
+        generation = self.generation()
+        text = clean(request.text)
+        parsed = parse(text, as_you_type=request.as_you_type)
+        if parsed.empty:
+            return SearchResults(request=request, query=text, total=0, hits=[])
+        searcher = self._searcher(generation, request.lang)
+        unknown = _unknown_words(searcher, request.lang, parsed.words)
+        suggestion, alternatives = self._corrections(generation.vocabulary(request.lang), parsed.words, unknown)
+        results, total, corrected = None, 0, False
+        if not alternatives:
+            results, total = self._run(searcher, request, parsed, None)
+        if total < FEW_HITS and alternatives:
+            # A word no page has cannot match as typed: search with what it may have meant.
+            results, total = self._run(searcher, request, parsed, alternatives)
+            corrected = total > 0
+        if total == 0:
+            for other in self._other_languages(request.lang):
+                other_searcher = self._searcher(generation, other)
+                other_unknown = _unknown_words(other_searcher, other, parsed.words)
+                _, other_alternatives = self._corrections(generation.vocabulary(other), parsed.words, other_unknown)
+                other_request = request.with_lang(other)
+                found, found_total = self._run(other_searcher, other_request, parsed, other_alternatives or None)
+                if found_total:
+                    hits = self._hits(generation, other_searcher, found, other, text_of)
+                    return SearchResults(request, text, found_total, hits, suggestion, corrected, other_language=other)
+        hits = self._hits(generation, searcher, results, request.lang, text_of) if total else []
+        return SearchResults(request, text, total, hits, suggestion, corrected)
+
+    def _other_languages(self, lang: str) -> list[str]:
+        ordered = [self.source_language, *self.languages]
+        return [other for other in dict.fromkeys(ordered) if other != lang]
+
+    @staticmethod
+    def _corrections(
+        vocabulary: Vocabulary, typed: list[str], unknown: list[str]
+    ) -> tuple[str | None, dict[str, tuple[str, ...]]]:
+        """Known words for the unknown ones, and the "did you mean" text they make."""
+        alternatives: dict[str, tuple[str, ...]] = {}
+        for word in unknown:
+            candidates = vocabulary.closest(word)
+            if candidates:
+                alternatives[word] = tuple(candidates)
+        if not alternatives:
+            return None, {}
+        suggestion = " ".join(alternatives[word][0] if word in alternatives else word for word in typed)
+        return suggestion, alternatives
+
+    def _run(self, searcher, request: SearchRequest, parsed, alternatives):
+        query = build_query(request.lang, parsed, alternatives=alternatives)
+        if query is None:
+            return None, 0
+        results = self._page(searcher, query, request)
+        if results.total == 0 and len(parsed.words) + len(parsed.phrases) > 1:
+            # No document has every word: rank the documents that have some.
+            query = build_query(request.lang, parsed, alternatives=alternatives, match_all=False)
+            results = self._page(searcher, query, request)
+        return results, results.total
+
+    @staticmethod
+    def _page(searcher, query, request: SearchRequest):
+        limit = request.page * request.per_page
+        # Without block skipping, one pass both ranks and counts every match;
+        # with it, Whoosh would run the query a second time to count.
+        results = searcher.search(
+            query, limit=limit, filter=filter_query(request.section, request.product), terms=True, optimize=False
+        )
+        return _Page(results, (request.page - 1) * request.per_page, limit)
+
+    def _hits(self, generation: _Generation, searcher, page, lang: str, text_of: TextOf | None) -> list[SearchHit]:
+        ids, sections, products = generation.columns(lang, searcher)
+        hits = []
+        for index in range(page.start, min(page.end, page.results.scored_length())):
+            docnum = page.results.docnum(index)
+            page_id = ids[docnum]
+            hits.append(
+                SearchHit(
+                    id=page_id,
+                    lang=lang,
+                    section=sections[docnum] or None,
+                    product=products[docnum] or None,
+                    score=round(float(page.results.score(index) or 0.0), 4),
+                    snippet_html=_snippet(page.results[index], text_of(lang, page_id) or "") if text_of else "",
+                )
+            )
+        return hits
+
+
+def _unknown_words(searcher, lang: str, typed: list[str]) -> list[str]:
+    """Typed words long enough to forgive a typo that no document contains in any form."""
+    reader = searcher.reader()
+    return [
+        word
+        for word in dict.fromkeys(typed)
+        if allowed_typos(word)
+        and not any(char.isdigit() for char in word)
+        and not any(("content", term) in reader for term in word_terms(lang, word))
+    ]
+
+
+class _Page:
+    """One page of a result set, with the size of the whole set."""
+
+    def __init__(self, results, start: int, end: int) -> None:
+        self.results = results
+        self.total = len(results)
+        self.start, self.end = start, end
+
+
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+
+
+def _snippet(hit, body: str) -> str:
+    """The passages of the body that match, highlighted and escaped; else its start."""
+    if body:
+        hit.results.fragmenter = _FRAGMENTER
+        hit.results.formatter = _FORMATTER
+        try:
+            found = hit.highlights("content", text=body, top=2)
+        except Exception:  # noqa: BLE001 - a snippet is never worth a failed search
+            log.warning("snippet failed for %s", hit.get("id"), exc_info=True)
+            found = ""
+        if found:
+            return found
+    start = body[:SNIPPET_CHARS]
+    if len(body) > SNIPPET_CHARS:
+        start = start.rsplit(" ", 1)[0] + " …"
+    return html.escape(start)

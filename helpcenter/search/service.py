@@ -1,0 +1,122 @@
+"""Keeping the index in step with the content, and searching it.
+
+No Flask here: the app gives the service its library and settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from pathlib import Path
+
+from helpcenter.content import Library
+
+from .engine import WhooshSearchEngine
+from .results import SearchRequest, SearchResults, SearchUnavailable
+from .store import IndexBusy, build, current_generation, fingerprint, read_manifest, wanted_documents
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4)
+def library_fingerprint(library: Library) -> str:
+    """What the index of a library must hold, hashed (once per loaded library)."""
+    return fingerprint(wanted_documents(library))
+
+
+class SearchService:
+    """The search of one app: its engine, and the index kept up to date.
+
+    With ``live`` set (development), a stale index is updated before the
+    search that notices it, so an edit shows in the next results.  Otherwise
+    a stale, missing or broken index is rebuilt in a background thread (one
+    process at a time, under the builders' lock) while search goes on with the
+    index it has, or answers :class:`SearchUnavailable` when it has none.
+    """
+
+    def __init__(self, index_dir: Path | str, languages: tuple[str, ...], source_language: str, *, live: bool) -> None:
+        self.index_dir = Path(index_dir)
+        self.engine = WhooshSearchEngine(self.index_dir, languages, source_language)
+        self.live = live
+        self._builder: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._fingerprints: dict[str, str | None] = {}
+
+    def index_fingerprint(self) -> str | None:
+        """The fingerprint of the current generation, read once per generation."""
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            return None
+        if generation.name not in self._fingerprints:
+            manifest = read_manifest(generation)
+            self._fingerprints[generation.name] = manifest["fingerprint"] if manifest else None
+        return self._fingerprints[generation.name]
+
+    def is_fresh(self, library: Library) -> bool:
+        """Whether the current index holds exactly what the library says."""
+        return self.index_fingerprint() == library_fingerprint(library)
+
+    def ensure(self, library: Library, *, wait: bool) -> None:
+        """Bring the index up to date now (``wait``) or in the background."""
+        if self.is_fresh(library):
+            return
+        if wait:
+            build(library, self.index_dir, wait=True)
+            return
+        self._start_background(library, full=False)
+
+    def search(self, request: SearchRequest, library: Library) -> SearchResults:
+        """Search, keeping the index in step with ``library``."""
+        if not self.is_fresh(library):
+            if self.live and current_generation(self.index_dir) is not None:
+                try:
+                    build(library, self.index_dir, wait=False)
+                except IndexBusy:
+                    pass
+            else:
+                self._start_background(library, full=False)
+        try:
+            return self.engine.search(request, lambda lang, page_id: _text(library, lang, page_id))
+        except SearchUnavailable:
+            if current_generation(self.index_dir) is not None:
+                self._start_background(library, full=True)
+            raise
+        except Exception as exc:
+            # A corrupt file met while searching: rebuild, and say so rather than fail.
+            log.exception("search failed; rebuilding the index")
+            self._start_background(library, full=True)
+            raise SearchUnavailable(str(exc)) from exc
+
+    def _start_background(self, library: Library, *, full: bool) -> None:
+        with self._lock:
+            if self._builder is not None and self._builder.is_alive():
+                return
+            self._builder = threading.Thread(
+                target=self._build_quietly, args=(library, full), name="search-index-build", daemon=True
+            )
+            self._builder.start()
+
+    def close(self) -> None:
+        """Close the open searchers (a process that ends, a test that is done)."""
+        self.wait_for_build()
+        self.engine.close()
+
+    def wait_for_build(self, timeout: float | None = None) -> None:
+        """Wait for a background build to finish (for commands and tests)."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+
+    def _build_quietly(self, library: Library, full: bool) -> None:
+        try:
+            build(library, self.index_dir, full=full, wait=False)
+        except IndexBusy:
+            log.info("search index is being built by another process")
+        except Exception:  # noqa: BLE001 - logged; search keeps saying unavailable
+            log.exception("search index build failed")
+
+
+def _text(library: Library, lang: str, page_id: str) -> str | None:
+    page = library.exact(lang, page_id)
+    return page.text if page else None

@@ -1,0 +1,303 @@
+"""Where the indexes live, and how they are built and updated.
+
+Segments are written as separate files (not Whoosh's compound file, which
+readers load whole), so that each worker maps them and keeps in memory only
+the parts its searches touch.
+
+``INDEX_DIR/current`` is a symbolic link to a generation folder holding one
+Whoosh index per language and a manifest.  A build or an update writes a new
+generation (an update starts from hard links to the current one's files,
+which Whoosh never modifies in place) and then swaps the link atomically, so
+readers never see a half-written index.  Builders take an exclusive lock on
+``INDEX_DIR/build.lock``: one process indexes while the others wait or, when
+they asked not to wait, go on with the index they have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import io
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.structfile import StructFile
+
+from helpcenter.content import Library
+
+from .schema import SCHEMA_VERSION, document, document_digest, schema, searchable
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+VOCABULARY = "{lang}.vocabulary.json"
+CURRENT = "current"
+LOCK = "build.lock"
+KEEP_GENERATIONS = 2
+
+
+class IndexBusy(RuntimeError):
+    """Another process is building the index and the caller chose not to wait."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build or update did."""
+
+    generation: str
+    full: bool
+    added: int
+    updated: int
+    removed: int
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        """Whether any document was written."""
+        return bool(self.full or self.added or self.updated or self.removed)
+
+
+def wanted_documents(library: Library) -> dict[str, dict[str, str]]:
+    """Per language, the digest of every page that belongs in the index."""
+    wanted: dict[str, dict[str, str]] = {lang: {} for lang in library.languages}
+    for page in library.all_pages():
+        if searchable(page):
+            wanted[page.lang][page.id] = document_digest(page)
+    return wanted
+
+
+def fingerprint(wanted: dict[str, dict[str, str]]) -> str:
+    """One digest of everything an index must contain."""
+    digest = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
+    for lang in sorted(wanted):
+        for page_id, page_digest in sorted(wanted[lang].items()):
+            digest.update(f"{lang} {page_id} {page_digest}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The folder the ``current`` link points to, if there is one."""
+    try:
+        target = os.readlink(index_dir / CURRENT)
+    except OSError:
+        return None
+    return index_dir / target
+
+
+def read_manifest(generation: Path) -> dict | None:
+    """The manifest of a generation, or None when it is missing or unreadable."""
+    try:
+        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_VERSION:
+        return None
+    return manifest
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, *, wait: bool) -> Iterator[None]:
+    """Hold the builders' lock; raise :class:`IndexBusy` if taken and not ``wait``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise IndexBusy(f"{index_dir} is being built by another process") from None
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(library: Library, index_dir: Path | str, *, full: bool = False, wait: bool = True) -> BuildReport:
+    """Bring the indexes of ``index_dir`` up to date with ``library``.
+
+    Only the pages that changed, appeared or disappeared since the current
+    generation are written, unless ``full`` is set or there is no usable
+    current generation.
+    """
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    wanted = wanted_documents(library)
+    pages = {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
+    with build_lock(index_dir, wait=wait):
+        current = current_generation(index_dir)
+        manifest = read_manifest(current) if current else None
+        if manifest and not full and _indexes_open(current, manifest["documents"]):
+            if manifest["fingerprint"] == fingerprint(wanted):
+                return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
+            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages)
+            is_full = False
+        else:
+            generation, counts = _full_build(index_dir, wanted, pages)
+            is_full = True
+        _write_manifest(generation, wanted)
+        _swap(index_dir, generation)
+        _clean(index_dir, keep=generation)
+    report = BuildReport(generation.name, is_full, *counts, time.perf_counter() - started)
+    log.info("search index %s: %s", generation.name, report)
+    return report
+
+
+class CorruptIndex(RuntimeError):
+    """An index folder cannot be opened: missing or unreadable files."""
+
+
+def open_index(path: Path):
+    """Open one language's index; raises :class:`CorruptIndex` on a missing or broken one.
+
+    Whoosh leaves the file of an unreadable table of contents open; it is
+    closed here rather than left to the garbage collector.
+    """
+    try:
+        return whoosh_index.open_dir(str(path))
+    except Exception as exc:  # noqa: BLE001 - whatever Whoosh raises, the index is unusable
+        message = f"{path}: {type(exc).__name__}: {exc}"
+        _close_files(exc.__traceback__)
+    raise CorruptIndex(message)
+
+
+def _close_files(traceback) -> None:
+    while traceback is not None:
+        for value in list(traceback.tb_frame.f_locals.values()):
+            if isinstance(value, (StructFile, io.IOBase)):
+                value.close()
+        traceback = traceback.tb_next
+
+
+def _indexes_open(generation: Path, documents: dict) -> bool:
+    """Whether every language index of a generation can be opened."""
+    try:
+        for lang in documents:
+            open_index(generation / lang).close()
+    except Exception:  # noqa: BLE001 - any failure means: rebuild
+        log.warning("search index %s is unreadable; rebuilding it", generation, exc_info=True)
+        return False
+    return True
+
+
+def _new_generation(index_dir: Path) -> Path:
+    name = f"gen-{time.time_ns():x}-{os.getpid()}"
+    path = index_dir / name
+    path.mkdir()
+    return path
+
+
+def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+    generation = _new_generation(index_dir)
+    jobs = [(lang, str(generation / lang), [document(pages[(lang, pid)]) for pid in sorted(ids)]) for lang, ids in wanted.items()]
+    jobs.sort(key=lambda job: -len(job[2]))
+    total = sum(len(job[2]) for job in jobs)
+    if total > 2000 and (os.cpu_count() or 1) > 1:
+        # Large trees: one process per language, the biggest first, on all cores.
+        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+            list(pool.map(_write_language, *zip(*jobs)))
+    else:
+        for job in jobs:
+            _write_language(*job)
+    return generation, (total, 0, 0)
+
+
+def _write_language(lang: str, path: str, documents: list[dict]) -> None:
+    os.makedirs(path, exist_ok=True)
+    ix = whoosh_index.create_in(path, schema(lang))
+    writer = ix.writer(limitmb=256, compound=False)
+    vocabulary: Counter[str] = Counter()
+    for fields in documents:
+        writer.add_document(**fields)
+        vocabulary.update(fields["words"].split())
+    writer.commit()
+    ix.close()
+    write_vocabulary(Path(path).parent, lang, vocabulary)
+
+
+def read_vocabulary(generation: Path, lang: str) -> dict[str, int]:
+    """How many documents of a language use each word, as written."""
+    try:
+        return json.loads((generation / VOCABULARY.format(lang=lang)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_vocabulary(generation: Path, lang: str, vocabulary: Counter[str] | dict[str, int]) -> None:
+    """Save the vocabulary of a language next to its index."""
+    counts = {word: count for word, count in vocabulary.items() if count > 0}
+    (generation / VOCABULARY.format(lang=lang)).write_text(json.dumps(counts, ensure_ascii=False), encoding="utf-8")
+
+
+def _update(index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+    generation = _new_generation(index_dir)
+    added = updated = removed = 0
+    for lang, ids in wanted.items():
+        source, target = current / lang, generation / lang
+        target.mkdir()
+        for name in os.listdir(source):
+            if not name.endswith(".lock"):
+                os.link(source / name, target / name)
+        vocabulary_file = VOCABULARY.format(lang=lang)
+        before = indexed.get(lang, {})
+        gone = [pid for pid in before if pid not in ids]
+        changed = [pid for pid, digest in ids.items() if before.get(pid) != digest]
+        if not gone and not changed:
+            if (current / vocabulary_file).exists():
+                os.link(current / vocabulary_file, generation / vocabulary_file)
+            continue
+        vocabulary = Counter(read_vocabulary(current, lang))
+        ix = whoosh_index.open_dir(str(target))
+        with ix.searcher() as searcher:
+            for pid in (*gone, *changed):
+                old = searcher.document(id=pid)
+                if old:
+                    vocabulary.subtract(old["words"].split())
+        writer = ix.writer(compound=False)
+        for pid in gone:
+            writer.delete_by_term("id", pid)
+        for pid in changed:
+            fields = document(pages[(lang, pid)])
+            writer.update_document(**fields)
+            vocabulary.update(fields["words"].split())
+        writer.commit()
+        ix.close()
+        write_vocabulary(generation, lang, vocabulary)
+        removed += len(gone)
+        updated += sum(pid in before for pid in changed)
+        added += sum(pid not in before for pid in changed)
+    return generation, (added, updated, removed)
+
+
+def _write_manifest(generation: Path, wanted: dict) -> None:
+    manifest = {"schema": SCHEMA_VERSION, "fingerprint": fingerprint(wanted), "documents": wanted}
+    (generation / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+
+
+def _swap(index_dir: Path, generation: Path) -> None:
+    link = index_dir / f".{CURRENT}-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(generation.name, link)
+    os.replace(link, index_dir / CURRENT)
+
+
+def _clean(index_dir: Path, keep: Path) -> None:
+    """Remove old generations, keeping the newest few for readers still on them."""
+    generations = sorted(
+        (path for path in index_dir.iterdir() if path.is_dir() and path.name.startswith("gen-")),
+        key=lambda path: path.stat().st_mtime_ns,
+    )
+    for path in generations[:-KEEP_GENERATIONS]:
+        if path != keep:
+            shutil.rmtree(path, ignore_errors=True)
