@@ -225,12 +225,13 @@ class _FoldFilter(Filter):
             yield token
 
 
-def word_terms(lang: str, word: str) -> list[str]:
+@functools.lru_cache(maxsize=50_000)
+def word_terms(lang: str, word: str) -> tuple[str, ...]:
     """The terms a typed word is looked up by: its stems and its exact form.
 
     Empty for a stop word.
     """
-    return list(dict.fromkeys(token.text for token in text_analyzer(lang)(word, mode="query")))
+    return tuple(dict.fromkeys(token.text for token in text_analyzer(lang)(word, mode="query")))
 
 
 def phrase_terms(lang: str, phrase: list[str]) -> list[str]:

@@ -23,8 +23,6 @@ from .typos import Vocabulary, allowed_typos
 
 log = logging.getLogger(__name__)
 
-#: Fewer hits than this for the words as typed: try the typo-tolerant search too.
-FEW_HITS = 3
 SNIPPET_CHARS = 220
 
 TextOf = Callable[[str, str], str | None]
@@ -125,28 +123,34 @@ class WhooshSearchEngine:
         parsed = parse(text, as_you_type=request.as_you_type)
         if parsed.empty:
             return SearchResults(request=request, query=text, total=0, hits=[])
-        searcher = self._searcher(generation, request.lang)
-        unknown = _unknown_words(searcher, request.lang, parsed.words)
-        suggestion, alternatives = self._corrections(generation.vocabulary(request.lang), parsed.words, unknown)
-        results, total, corrected = None, 0, False
-        if not alternatives:
-            results, total = self._run(searcher, request, parsed, None)
-        if total < FEW_HITS and alternatives:
-            # A word no page has cannot match as typed: search with what it may have meant.
-            results, total = self._run(searcher, request, parsed, alternatives)
-            corrected = total > 0
-        if total == 0:
+        snippets = text_of is not None
+        found = self._in_language(generation, request, parsed, snippets)
+        results, suggestion, corrected = found
+        language = request.lang
+        if results is None or results.total == 0:
             for other in self._other_languages(request.lang):
-                other_searcher = self._searcher(generation, other)
-                other_unknown = _unknown_words(other_searcher, other, parsed.words)
-                _, other_alternatives = self._corrections(generation.vocabulary(other), parsed.words, other_unknown)
-                other_request = request.with_lang(other)
-                found, found_total = self._run(other_searcher, other_request, parsed, other_alternatives or None)
-                if found_total:
-                    hits = self._hits(generation, other_searcher, found, other, text_of)
-                    return SearchResults(request, text, found_total, hits, suggestion, corrected, other_language=other)
-        hits = self._hits(generation, searcher, results, request.lang, text_of) if total else []
-        return SearchResults(request, text, total, hits, suggestion, corrected)
+                other_results, _, _ = self._in_language(generation, request.with_lang(other), parsed, snippets)
+                if other_results is not None and other_results.total:
+                    results, language = other_results, other
+                    break
+        if results is None or results.total == 0:
+            return SearchResults(request, text, 0, [], suggestion, False)
+        searcher = self._searcher(generation, language)
+        hits = self._hits(generation, searcher, results, language, text_of)
+        other_language = language if language != request.lang else None
+        return SearchResults(request, text, results.total, hits, suggestion, corrected, other_language)
+
+    def _in_language(self, generation: _Generation, request: SearchRequest, parsed, snippets: bool):
+        """Search one language: as typed, or with the words typos may have meant."""
+        searcher = self._searcher(generation, request.lang)
+        vocabulary = generation.vocabulary(request.lang)
+        unknown = _unknown_words(searcher, vocabulary, request.lang, parsed.words)
+        suggestion, alternatives = self._corrections(vocabulary, parsed.words, unknown)
+        if not alternatives:
+            return self._run(searcher, request, parsed, None, snippets), suggestion, False
+        # A word no page has cannot match as typed: search with what it may have meant.
+        results = self._run(searcher, request, parsed, alternatives, snippets)
+        return results, suggestion, results is not None and results.total > 0
 
     def _other_languages(self, lang: str) -> list[str]:
         ordered = [self.source_language, *self.languages]
@@ -159,7 +163,7 @@ class WhooshSearchEngine:
         """Known words for the unknown ones, and the "did you mean" text they make."""
         alternatives: dict[str, tuple[str, ...]] = {}
         for word in unknown:
-            candidates = vocabulary.closest(word)
+            candidates = vocabulary.closest(word, limit=1)
             if candidates:
                 alternatives[word] = tuple(candidates)
         if not alternatives:
@@ -167,24 +171,29 @@ class WhooshSearchEngine:
         suggestion = " ".join(alternatives[word][0] if word in alternatives else word for word in typed)
         return suggestion, alternatives
 
-    def _run(self, searcher, request: SearchRequest, parsed, alternatives):
+    def _run(self, searcher, request: SearchRequest, parsed, alternatives, snippets: bool):
         query = build_query(request.lang, parsed, alternatives=alternatives)
         if query is None:
-            return None, 0
-        results = self._page(searcher, query, request)
+            return None
+        results = self._page(searcher, query, request, snippets)
         if results.total == 0 and len(parsed.words) + len(parsed.phrases) > 1:
             # No document has every word: rank the documents that have some.
             query = build_query(request.lang, parsed, alternatives=alternatives, match_all=False)
-            results = self._page(searcher, query, request)
-        return results, results.total
+            results = self._page(searcher, query, request, snippets)
+        return results
 
     @staticmethod
-    def _page(searcher, query, request: SearchRequest):
+    def _page(searcher, query, request: SearchRequest, snippets: bool):
         limit = request.page * request.per_page
         # Without block skipping, one pass both ranks and counts every match;
-        # with it, Whoosh would run the query a second time to count.
+        # with it, Whoosh would run the query a second time to count.  Matched
+        # terms are recorded only when snippets will highlight them.
         results = searcher.search(
-            query, limit=limit, filter=filter_query(request.section, request.product), terms=True, optimize=False
+            query,
+            limit=limit,
+            filter=filter_query(request.section, request.product),
+            terms=snippets,
+            optimize=False,
         )
         return _Page(results, (request.page - 1) * request.per_page, limit)
 
@@ -207,13 +216,14 @@ class WhooshSearchEngine:
         return hits
 
 
-def _unknown_words(searcher, lang: str, typed: list[str]) -> list[str]:
+def _unknown_words(searcher, vocabulary: Vocabulary, lang: str, typed: list[str]) -> list[str]:
     """Typed words long enough to forgive a typo that no document contains in any form."""
     reader = searcher.reader()
     return [
         word
         for word in dict.fromkeys(typed)
         if allowed_typos(word)
+        and word not in vocabulary
         and not any(char.isdigit() for char in word)
         and not any(("content", term) in reader for term in word_terms(lang, word))
     ]

@@ -60,9 +60,9 @@ def parse(text: str, *, as_you_type: bool = False) -> ParsedQuery:
 
 
 def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), prefix: bool = False) -> wq.Query | None:
-    """Match one typed word (or one of its alternatives)."""
+    """Match one typed word, or instead the known words a typo in it may have meant."""
     found: list[str] = []
-    for form in (word, *alternatives):
+    for form in alternatives or (word,):
         found.extend(term for term in word_terms(lang, form) if term not in found)
     # The very word typed weighs more than its inflections.
     terms: list[wq.Query] = [

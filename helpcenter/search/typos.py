@@ -57,10 +57,6 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return fold(word) in self._frequency
 
-    def frequency(self, word: str) -> int:
-        """In how many documents the word occurs (accents ignored)."""
-        return self._frequency.get(fold(word), 0)
-
     def display(self, word: str) -> str:
         """The most used spelling of a word, accents included."""
         return self._display.get(fold(word), word)
