@@ -23,6 +23,21 @@ def tree(tmp_path):
     return root
 
 
+@pytest.fixture
+def open_service():
+    """Open search services over an index folder; all are closed after the test."""
+    opened = []
+
+    def open_(index, *, live=False):
+        service = SearchService(index, LANGUAGES, "en", live=live)
+        opened.append(service)
+        return service
+
+    yield open_
+    for service in opened:
+        service.close()
+
+
 def load(root):
     return load_library(root, LANGUAGES)
 
@@ -56,35 +71,29 @@ def test_updates_touch_only_what_changed(tree, tmp_path):
     assert (removed.added, removed.updated, removed.removed) == (0, 0, 1)
 
 
-def test_search_follows_edits_additions_and_removals(tree, tmp_path):
+def test_search_follows_edits_additions_and_removals(tree, tmp_path, open_service):
     index = tmp_path / "index"
     build(load(tree), index)
-    service = SearchService(index, LANGUAGES, "en", live=True)
-    try:
-        assert found(service, tree, "zebra") == []
-        write(tree, "en/faq/zebra.md", "# Zebra crossings\n\nA zebra stripe pattern.\n")
-        assert found(service, tree, "zebra") == ["faq/zebra"]
-        write(tree, "en/faq/zebra.md", "# Crossings\n\nA quagga stripe pattern.\n")
-        assert found(service, tree, "zebra") == []
-        assert found(service, tree, "quagga") == ["faq/zebra"]
-        (tree / "en" / "faq" / "zebra.md").unlink()
-        assert found(service, tree, "quagga") == []
-        assert "guide/network" in found(service, tree, "network"), "the rest is still there"
-    finally:
-        service.close()
+    service = open_service(index, live=True)
+    assert found(service, tree, "zebra") == []
+    write(tree, "en/faq/zebra.md", "# Zebra crossings\n\nA zebra stripe pattern.\n")
+    assert found(service, tree, "zebra") == ["faq/zebra"]
+    write(tree, "en/faq/zebra.md", "# Crossings\n\nA quagga stripe pattern.\n")
+    assert found(service, tree, "zebra") == []
+    assert found(service, tree, "quagga") == ["faq/zebra"]
+    (tree / "en" / "faq" / "zebra.md").unlink()
+    assert found(service, tree, "quagga") == []
+    assert "guide/network" in found(service, tree, "network"), "the rest is still there"
 
 
-def test_the_vocabulary_follows_updates(tree, tmp_path):
+def test_the_vocabulary_follows_updates(tree, tmp_path, open_service):
     index = tmp_path / "index"
     build(load(tree), index)
-    service = SearchService(index, LANGUAGES, "en", live=True)
-    try:
-        write(tree, "en/faq/zebra.md", "# Zebras\n\nThe xylophone plays.\n")
-        assert service.search(SearchRequest("xylophnoe", "en"), load(tree)).suggestion == "xylophone"
-        (tree / "en" / "faq" / "zebra.md").unlink()
-        assert service.search(SearchRequest("xylophnoe", "en"), load(tree)).suggestion is None
-    finally:
-        service.close()
+    service = open_service(index, live=True)
+    write(tree, "en/faq/zebra.md", "# Zebras\n\nThe xylophone plays.\n")
+    assert service.search(SearchRequest("xylophnoe", "en"), load(tree)).suggestion == "xylophone"
+    (tree / "en" / "faq" / "zebra.md").unlink()
+    assert service.search(SearchRequest("xylophnoe", "en"), load(tree)).suggestion is None
 
 
 def test_readers_keep_their_generation_until_the_link_moves(tree, tmp_path):
@@ -98,15 +107,12 @@ def test_readers_keep_their_generation_until_the_link_moves(tree, tmp_path):
     assert os.readlink(index / CURRENT) == new.name
 
 
-def test_missing_index_is_unavailable_then_rebuilt_in_the_background(tree, tmp_path):
-    service = SearchService(tmp_path / "index", LANGUAGES, "en", live=False)
-    try:
-        with pytest.raises(SearchUnavailable):
-            service.search(SearchRequest("network", "en"), load(tree))
-        service.wait_for_build(30)
-        assert "guide/network" in found(service, tree, "network")
-    finally:
-        service.close()
+def test_missing_index_is_unavailable_then_rebuilt_in_the_background(tree, tmp_path, open_service):
+    service = open_service(tmp_path / "index")
+    with pytest.raises(SearchUnavailable):
+        service.search(SearchRequest("network", "en"), load(tree))
+    service.wait_for_build(30)
+    assert "guide/network" in found(service, tree, "network")
 
 
 def corrupt(generation: Path) -> None:
@@ -115,18 +121,15 @@ def corrupt(generation: Path) -> None:
             path.write_bytes(b"\x00garbage" * 10)
 
 
-def test_corrupt_index_is_unavailable_then_rebuilt(tree, tmp_path):
+def test_corrupt_index_is_unavailable_then_rebuilt(tree, tmp_path, open_service):
     index = tmp_path / "index"
     build(load(tree), index)
     corrupt(current_generation(index))
-    service = SearchService(index, LANGUAGES, "en", live=False)
-    try:
-        with pytest.raises(SearchUnavailable):
-            service.search(SearchRequest("network", "en"), load(tree))
-        service.wait_for_build(30)
-        assert "guide/network" in found(service, tree, "network")
-    finally:
-        service.close()
+    service = open_service(index)
+    with pytest.raises(SearchUnavailable):
+        service.search(SearchRequest("network", "en"), load(tree))
+    service.wait_for_build(30)
+    assert "guide/network" in found(service, tree, "network")
 
 
 def test_build_replaces_a_corrupt_generation(tree, tmp_path):
@@ -149,7 +152,7 @@ def _build_in_child(root: str, index: str, queue) -> None:
     queue.put((report.full, report.changed))
 
 
-def test_two_processes_building_at_once_build_once(tree, tmp_path):
+def test_two_processes_building_at_once_build_once(tree, tmp_path, open_service):
     index = tmp_path / "index"
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
@@ -163,22 +166,16 @@ def test_two_processes_building_at_once_build_once(tree, tmp_path):
     assert reports == [(False, False), (True, True)], "one built, the other found it up to date"
     generations = [path for path in index.iterdir() if path.name.startswith("gen-")]
     assert len(generations) == 1
-    service = SearchService(index, LANGUAGES, "en", live=False)
-    try:
-        assert "guide/network" in found(service, tree, "network")
-    finally:
-        service.close()
+    service = open_service(index)
+    assert "guide/network" in found(service, tree, "network")
 
 
-def test_workers_pick_up_a_new_generation(tree, tmp_path):
+def test_workers_pick_up_a_new_generation(tree, tmp_path, open_service):
     index = tmp_path / "index"
     build(load(tree), index)
-    service = SearchService(index, LANGUAGES, "en", live=False)
-    try:
-        assert found(service, tree, "network")
-        write(tree, "en/faq/zebra.md", "# Zebra\n\nStripes.\n")
-        build(load(tree), index)  # another process deploys new content
-        time.sleep(0.01)
-        assert found(service, tree, "stripes") == ["faq/zebra"]
-    finally:
-        service.close()
+    service = open_service(index)
+    assert found(service, tree, "network")
+    write(tree, "en/faq/zebra.md", "# Zebra\n\nStripes.\n")
+    build(load(tree), index)  # another process deploys new content
+    time.sleep(0.01)
+    assert found(service, tree, "stripes") == ["faq/zebra"]
