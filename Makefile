@@ -9,13 +9,23 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup catalogues database index translations bench-search clean
+.PHONY: run test setup browser catalogues database index translations bench-search clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never
+# downloads a browser of its own). Installed when missing and apt can be used.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; \
+		else \
+			echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; \
+		fi; }
 
 setup: $(INSTALLED) catalogues database index
 

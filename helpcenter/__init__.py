@@ -14,9 +14,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``test_config`` overrides the settings read from the environment.
     """
     app = Flask(__name__, instance_relative_config=True)
-    from . import cli, config, db, errors, i18n, library, templating
+    from . import cli, config, db, errors, i18n, library, mail, templating
     from .api import bp as api_bp
     from .articles import bp as articles_bp
+    from .tickets import bp as tickets_bp
     from .extensions import babel, csrf
 
     app.config.from_mapping(config.settings_from_env(app.instance_path))
@@ -33,5 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(articles_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(tickets_bp)
+    mail.init_app(app)
     cli.init_app(app)
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+import zoneinfo
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ from helpcenter.content import OK, Library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.library import content_store
 from helpcenter.search import build
+from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due, load_policy_set
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -124,10 +127,95 @@ def index_build_command(full: bool) -> None:
     )
 
 
+sla_cli = AppGroup("sla", help="First-response deadlines under the support policy.")
+
+
+def _timestamp(ctx: click.Context, param: click.Parameter, value: str) -> dt.datetime:
+    """An ISO 8601 timestamp; text that is not one is a usage error (exit 2)."""
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 timestamp, such as 2026-05-14T16:30+02:00") from None
+
+
+def _require_offset(instant: dt.datetime, zone_name: str) -> None:
+    """Refuse a timestamp without a UTC offset (exit 2), suggesting the calendar zone's one."""
+    if instant.utcoffset() is not None:
+        return
+    # A local time alone names no instant (which zone? which side of a DST change?).
+    guess = instant.replace(tzinfo=zoneinfo.ZoneInfo(zone_name)).isoformat()
+    raise click.BadParameter(
+        f"{instant.isoformat()} has no UTC offset, so it names no single instant; "
+        f"add one, such as {guess} if that is {zone_name} time",
+        param_hint="'--created-at'",
+    )
+
+
+@sla_cli.command("due")
+@click.option(
+    "--created-at",
+    "created_at",
+    required=True,
+    metavar="ISO",
+    callback=_timestamp,
+    help="When the ticket was created: ISO 8601 with a UTC offset, e.g. 2026-05-14T16:30+02:00 or 2026-05-14T14:30Z.",
+)
+@click.option(
+    "--priority",
+    type=click.Choice(PRIORITIES, case_sensitive=False),
+    help="Ticket priority. Required for technical assistance; optional for the other categories, "
+    "which have no committed target in the standard policy.",
+)
+@click.option("--category", type=click.Choice(CATEGORIES), default="technical", show_default=True)
+@click.option("--contract", metavar="CODE", help="Contract number; a contract with a customised SLA uses its policy.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the explanation.")
+def sla_due_command(
+    created_at: dt.datetime, priority: str | None, category: str, contract: str | None, as_json: bool
+) -> None:
+    """Compute a ticket's first-response deadline, with its explanation.
+
+    The policy is the configured policy file (HELPCENTER_SLA_POLICY) or the
+    shipped one. Times are shown in the policy calendar's zone, with offset.
+    """
+    if category == "technical" and priority is None:
+        raise click.UsageError("--priority is required for technical assistance (high, average or low).")
+    try:
+        policies = load_policy_set(current_app.config.get("SLA_POLICY"))
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+    policy = policies.for_contract(contract)
+    _require_offset(created_at, policy.calendar.timezone)
+    if contract and policy is policies.default and not as_json:
+        # Not in --json mode: the "policy" field says which applied, and
+        # stdout must stay one JSON object for scripts.
+        click.echo(f"Contract {contract} has no customised SLA; the {policy.name} policy applies.", err=True)
+    deadline = first_response_due(created_at, category, priority, policy)
+    if as_json:
+        click.echo(json.dumps(_deadline_report(deadline), ensure_ascii=False, indent=2))
+    else:
+        click.echo(deadline.explain())
+
+
+def _deadline_report(deadline: Deadline) -> dict[str, object]:
+    """The ``sla due --json`` object: instants in the calendar's zone, nulls where no target applies."""
+    due = deadline.due_local()
+    return {
+        "created_at": deadline.created_local().isoformat(),
+        "category": deadline.category,
+        "priority": deadline.priority,
+        "policy": deadline.policy_code,
+        "window": deadline.window,
+        "target_minutes": deadline.target_minutes,
+        "due": None if due is None else due.isoformat(),
+        "explanation": deadline.explain(),
+    }
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)
+    app.cli.add_command(sla_cli)
 
 
 def _create_app() -> Flask:

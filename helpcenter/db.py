@@ -10,7 +10,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -18,6 +19,30 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class Base(DeclarativeBase):
     """Declarative base of every model of the help centre."""
+
+
+class UtcDateTime(TypeDecorator):
+    """An instant: stored in UTC, read back as an aware UTC datetime on every database.
+
+    SQLite keeps no time zone; without this, instants would come back naive.
+    Naive datetimes are refused on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: instants must be aware")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def utcnow() -> dt.datetime:
@@ -44,6 +69,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def increment_counter(session: Session, model: type[Base], **keys) -> None:
+    """Add one to the ``count`` of the row of ``model`` with these keys, creating it at 0.
+
+    Two requests that create the same row at once collide on its unique
+    constraint; the loser counts on the winner's row.
+    """
+    for _attempt in range(3):
+        row = session.scalars(select(model).filter_by(**keys)).first()
+        if row is None:
+            row = model(**keys, count=0)
+            session.add(row)
+        row.count += 1
+        if hasattr(row, "last_seen"):
+            row.last_seen = utcnow()
+        try:
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+    raise RuntimeError(f"could not count {model.__name__} {keys}")
 
 
 def database(app: Flask | None = None) -> Database:

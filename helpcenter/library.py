@@ -47,6 +47,11 @@ class ContentStore:
         self._checked = time.monotonic()
         return library
 
+    def use(self, library: Library) -> None:
+        """Serve an already loaded library (a server that preloads, tests that share one)."""
+        self._library = library
+        self._checked = time.monotonic()
+
     def get(self) -> Library:
         """The current library, loading or refreshing it as needed."""
         library = self._library

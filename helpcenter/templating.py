@@ -15,7 +15,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 
 from .content import page_url
 from .i18n import language_name
-from .policy_text import PRIORITY_DESCRIPTIONS, PRIORITY_NAMES
+from .policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES, STATUS_NAMES
 from .sla import PRIORITIES
 
 
@@ -86,6 +86,21 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+def input_attributes(field, *, hint: bool, required: bool, extra: dict) -> dict:
+    """Accessible attributes of a form input: what describes it, whether it is invalid."""
+    described = [f"{field.id}-hint"] if hint else []
+    if field.errors:
+        described.append(f"{field.id}-errors")
+    attributes = dict(extra)
+    if required:
+        attributes["required"] = True
+    if described:
+        attributes["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+    return attributes
+
+
 def init_app(app: Flask) -> None:
     """Register the template context and helpers."""
     app.context_processor(_template_context)
@@ -100,11 +115,14 @@ def init_app(app: Flask) -> None:
         format_datetime,
         format_duration,
         has_endpoint,
+        input_attributes,
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")
     app.add_template_global(PRIORITIES, "priorities")
     app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
+    app.add_template_global(CATEGORY_NAMES.__getitem__, "category_name")
+    app.add_template_global(STATUS_NAMES.__getitem__, "status_name")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

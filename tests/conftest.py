@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from helpcenter import create_app
 from helpcenter.db import database, upgrade
@@ -38,12 +41,19 @@ def make_app(tmp_path: Path, *, index: bool = True, **settings):
     app = create_app(config)
     _APPS.append(app)
     upgrade(app)
+    store = content_store(app)
+    if content in (TEST_CONTENT, PROJECT_CONTENT):
+        # The shipped trees never change during a run: load each once.
+        if content not in _LIBRARIES:
+            _LIBRARIES[content] = store.load()
+        store.use(_LIBRARIES[content])
     if index:
-        build(content_store(app).load(), index_dir)
+        build(store.get(), index_dir)
     return app
 
 
 _INDEXES: dict[Path, Path] = {}
+_LIBRARIES: dict = {}
 _APPS: list = []
 
 
@@ -100,6 +110,40 @@ def client(app):
 def demo_app(tmp_path):
     """The app over the demo content shipped in ``content/``."""
     return make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+
+
+POSTGRES_ADMIN_URL = os.environ.get("HELPCENTER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> str | None:
+    """Why PostgreSQL cannot be used for the tests, or None when it can."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+        return f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The URL of an empty database: a SQLite file, then a schema of its own on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tickets.sqlite3'}"
+        return
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def csrf_token(html: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpcenter.db import Base, utcnow
+from helpcenter.db import Base, UtcDateTime, utcnow
 
 
 class SearchMiss(Base):
@@ -24,4 +24,4 @@ class SearchMiss(Base):
     lang: Mapped[str] = mapped_column(String(8), index=True)
     query: Mapped[str] = mapped_column(String(120))
     count: Mapped[int] = mapped_column(Integer, default=0)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helpcenter.db import utcnow
+from helpcenter.db import increment_counter
 
 from .models import SearchMiss
 
@@ -27,21 +26,8 @@ def scrub(query: str) -> str:
 def record_miss(session: Session, lang: str, query: str) -> None:
     """Count one search in ``lang`` that found nothing."""
     text = scrub(query)
-    if not text:
-        return
-    for _attempt in range(2):
-        miss = session.scalars(select(SearchMiss).filter_by(lang=lang, query=text)).first()
-        if miss is None:
-            miss = SearchMiss(lang=lang, query=text, count=0)
-            session.add(miss)
-        miss.count += 1
-        miss.last_seen = utcnow()
-        try:
-            session.commit()
-            return
-        except IntegrityError:
-            # Another request counted the same new query first: count on its row.
-            session.rollback()
+    if text:
+        increment_counter(session, SearchMiss, lang=lang, query=text)
 
 
 def top_misses(session: Session, lang: str | None = None, limit: int = 20) -> list[SearchMiss]:

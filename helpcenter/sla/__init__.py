@@ -3,6 +3,17 @@
 Pure Python, no Flask: everything takes plain arguments (a path, a code).
 """
 
+from .calendar import (
+    IN_HOURS,
+    OUT_OF_HOURS,
+    OutsideHours,
+    business_window,
+    describe_hours,
+    is_business_time,
+    outside_hours_reason,
+    public_holidays,
+)
+from .deadlines import Deadline, first_response_due, is_breached, recompute
 from .policy import (
     CATEGORIES,
     PRIORITIES,
@@ -18,13 +29,25 @@ from .policy import (
 
 __all__ = [
     "CATEGORIES",
+    "IN_HOURS",
+    "OUT_OF_HOURS",
     "PRIORITIES",
     "WEEKDAYS",
     "BusinessCalendar",
+    "Deadline",
+    "OutsideHours",
     "Policy",
     "PolicyError",
     "PolicySet",
     "Target",
+    "business_window",
     "default_policy_path",
+    "describe_hours",
+    "first_response_due",
+    "is_breached",
+    "is_business_time",
     "load_policy_set",
+    "outside_hours_reason",
+    "public_holidays",
+    "recompute",
 ]

@@ -1,0 +1,66 @@
+"""The ticket form: labels as the support policy names them, bounded fields, a honeypot."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from helpcenter.policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES
+from helpcenter.sla import CATEGORIES, PRIORITIES
+
+CATEGORY_DESCRIPTIONS = {
+    "technical": _l("Something does not work as it should: an alert, the data API, the map or the app."),
+    "general": _l("A question about using our services, your account or your data."),
+    "improvement": _l("An idea that would make our services better for you."),
+}
+TICKET_LANGUAGES = ("fr", "en")
+
+
+class TicketForm(FlaskForm):
+    """What a customer tells support; every label is translated."""
+
+    category = RadioField(_l("Category"), choices=[SelectChoice(code, CATEGORY_NAMES[code]) for code in CATEGORIES], validators=[InputRequired(_l("Choose a category."))])
+    product = SelectField(_l("Product"), choices=[], validators=[Optional()], validate_choice=False)
+    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Give your request a subject.")), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), validators=[InputRequired(_l("Describe your request.")), Length(min=10, max=10000)]
+    )
+    name = StringField(_l("Your name"), validators=[InputRequired(_l("Tell us your name.")), Length(max=120)])
+    email = StringField(
+        _l("Email"), validators=[InputRequired(_l("Give an e-mail address for our answer.")), Email(_l("This e-mail address is not valid.")), Length(max=254)]
+    )
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    contract = StringField(_l("Contract number"), validators=[Optional(), Length(max=64)])
+    impact = RadioField(
+        _l("Impact"),
+        choices=[SelectChoice(code, PRIORITY_NAMES[code]) for code in PRIORITIES],
+        validate_choice=False,
+    )
+    language = SelectField(
+        _l("Ticket language"), choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))], validators=[InputRequired()]
+    )
+    #: Left empty by people; robots fill every field they find.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    #: Set when the customer has already seen suggested articles (live or on the interstitial page).
+    suggestions_seen = HiddenField()
+
+    def validate_impact(self, field) -> None:
+        """Technical assistance needs an impact; other categories ignore it."""
+        if self.category.data == "technical":
+            if field.data not in PRIORITIES:
+                raise ValidationError(_l("Tell us how much this affects your business."))
+        else:
+            field.data = None
+
+    def validate_product(self, field) -> None:
+        """The product must be one the site knows, or none."""
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choose a product from the list."))
+
+
+def impact_descriptions() -> dict[str, str]:
+    """The three priority descriptions, shown beside the impact choices."""
+    return {code: PRIORITY_DESCRIPTIONS[code] for code in PRIORITIES}

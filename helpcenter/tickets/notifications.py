@@ -1,0 +1,33 @@
+"""The mails a new ticket sends: a confirmation to the requester, a notice to the helpdesk."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext as _
+
+from helpcenter.mail import Mail
+
+from .models import Ticket
+
+
+def tracking_url(ticket: Ticket, token: str, lang: str) -> str:
+    """The requester's private link to the ticket."""
+    return url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, _external=True)
+
+
+def ticket_created_mails(ticket: Ticket, token: str) -> list[Mail]:
+    """The confirmation, in the ticket's language, and the helpdesk's notice, in English."""
+    link = tracking_url(ticket, token, ticket.language)
+    with force_locale(ticket.language):
+        confirmation = Mail(
+            recipient=ticket.requester_email,
+            subject=_("[%(reference)s] We have received your request", reference=ticket.reference),
+            body=render_template("mail/ticket_confirmation.txt", ticket=ticket, link=link),
+        )
+    with force_locale("en"):
+        notice = Mail(
+            recipient=current_app.config["HELPDESK_EMAIL"],
+            subject=f"[{ticket.reference}] New ticket: {ticket.subject}",
+            body=render_template("mail/ticket_notice.txt", ticket=ticket),
+        )
+    return [confirmation, notice]

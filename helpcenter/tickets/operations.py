@@ -1,0 +1,160 @@
+"""State changes of tickets, shared by the customer views, the staff console and commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpcenter.db import increment_counter, utcnow
+from helpcenter.mail import Mail, enqueue
+from helpcenter.sla import PolicySet, first_response_due
+
+from .models import DeflectionCount, Ticket, TicketEvent, TicketMessage
+
+FUNNEL_STAGES = ("shown", "opened", "solved", "submitted")
+REFERENCE_PREFIX = "HC"
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """What a customer asked for, validated by the form."""
+
+    category: str
+    product: str
+    subject: str
+    description: str
+    requester_name: str
+    requester_email: str
+    company: str
+    contract_number: str
+    priority: str | None
+    language: str
+    site_language: str
+
+
+def new_token() -> tuple[str, str]:
+    """A random tracking token (192 bits) and the hash stored in its place."""
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a tracking token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(ticket: Ticket, token: str | None) -> bool:
+    """Whether ``token`` opens ``ticket``, compared in constant time."""
+    return bool(token) and hmac.compare_digest(ticket.token_hash, hash_token(token or ""))
+
+
+def reference_for(ticket_id: int, created_at: dt.datetime) -> str:
+    """The human-readable reference of a ticket: ``HC-2026-000123``.
+
+    Made from the ticket's own row id, it cannot repeat however many tickets
+    are created at once.
+    """
+    return f"{REFERENCE_PREFIX}-{created_at.year}-{ticket_id:06d}"
+
+
+def create_ticket(
+    session: Session,
+    request: TicketRequest,
+    policies: PolicySet,
+    *,
+    mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, token: (),
+    now: dt.datetime | None = None,
+) -> tuple[Ticket, str]:
+    """Store a ticket with its first-response deadline, audit trail and outgoing mail.
+
+    Everything is committed in one transaction: the ticket, its first
+    message, its "created" event and the mails that ``mails(ticket, token)``
+    composes.  Returns the ticket and its tracking token (shown once, never
+    stored).
+    """
+    now = now or utcnow()
+    policy = policies.for_contract(request.contract_number)
+    priority = request.priority if request.category == "technical" else None
+    deadline = first_response_due(now, request.category, priority, policy)
+    token, token_hash = new_token()
+    ticket = Ticket(
+        category=request.category,
+        product=request.product,
+        subject=request.subject,
+        description=request.description,
+        requester_name=request.requester_name,
+        requester_email=request.requester_email,
+        company=request.company,
+        contract_number=request.contract_number,
+        language=request.language,
+        site_language=request.site_language,
+        requested_priority=priority,
+        priority=priority,
+        policy_code=policy.code,
+        created_at=now,
+        window=deadline.window,
+        target_minutes=deadline.target_minutes,
+        first_response_due=deadline.due,
+        status="new",
+        token_hash=token_hash,
+        updated_at=now,
+    )
+    ticket.messages.append(
+        TicketMessage(at=now, author="customer", author_name=request.requester_name, body=request.description)
+    )
+    ticket.events.append(TicketEvent(at=now, kind="created", actor=request.requester_email, detail=deadline.explain()))
+    session.add(ticket)
+    session.flush()
+    ticket.reference = reference_for(ticket.id, now)
+    for mail in mails(ticket, token):
+        enqueue(session, mail, ticket_id=ticket.id)
+    session.commit()
+    return ticket, token
+
+
+def find_ticket(session: Session, reference: str, token: str | None) -> Ticket | None:
+    """The ticket with this reference if ``token`` opens it; None otherwise, either way."""
+    ticket = session.scalars(select(Ticket).filter_by(reference=reference.upper())).first()
+    if ticket is None:
+        # Compare anyway, so that an unknown reference takes as long as a wrong token.
+        hmac.compare_digest(hash_token(token or ""), hash_token(""))
+        return None
+    return ticket if token_matches(ticket, token) else None
+
+
+def set_priority(
+    session: Session, ticket: Ticket, priority: str, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+) -> Ticket:
+    """Change a technical ticket's priority and recompute its deadline.
+
+    The deadline is computed again from the original creation instant (and
+    so the same window), with the ticket's policy.
+    """
+    now = now or utcnow()
+    policy = policies.policies.get(ticket.policy_code, policies.default)
+    deadline = first_response_due(ticket.created_at, ticket.category, priority, policy)
+    previous = ticket.priority
+    ticket.priority = priority
+    ticket.window = deadline.window
+    ticket.target_minutes = deadline.target_minutes
+    ticket.first_response_due = deadline.due
+    ticket.updated_at = now
+    ticket.events.append(
+        TicketEvent(at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}")
+    )
+    session.commit()
+    return ticket
+
+
+def count_funnel(session: Session, *, lang: str, product: str, stage: str, day: dt.date | None = None) -> None:
+    """Count one step of the deflection funnel (nothing about who took it)."""
+    if stage not in FUNNEL_STAGES:
+        raise ValueError(f"unknown funnel stage {stage!r}")
+    increment_counter(session, DeflectionCount, day=day or utcnow().date(), lang=lang, product=product, stage=stage)

@@ -1,0 +1,164 @@
+"""The customer's side of tickets: the form, suggested articles, the ticket's private page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms.fields.choices import SelectChoice
+
+from helpcenter.articles.routes import all_languages, policy_set
+from helpcenter.content import page_url
+from helpcenter.db import get_session
+from helpcenter.library import current_library, run_search
+from helpcenter.mail import deliver_in_background
+from helpcenter.search import SearchRequest, SearchUnavailable
+
+from . import bp
+from .forms import TICKET_LANGUAGES, CATEGORY_DESCRIPTIONS, TicketForm, impact_descriptions
+from .notifications import ticket_created_mails
+from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
+
+log = logging.getLogger(__name__)
+SUGGESTIONS = 5
+
+
+def _form(lang: str) -> TicketForm:
+    form = TicketForm()
+    products = current_library().products(lang)
+    form.product.choices = [SelectChoice("", _("No particular product"))] + [
+        SelectChoice(slug, product.page.title if product else slug) for slug, product in products
+    ]
+    if request.method == "GET":
+        form.language.data = lang if lang in TICKET_LANGUAGES else "en"
+        form.subject.data = request.args.get("subject", "")[:200]
+    return form
+
+
+def _render_form(form: TicketForm, status: int = 200, **extra):
+    return (
+        render_template(
+            "tickets/new.html",
+            form=form,
+            category_descriptions=CATEGORY_DESCRIPTIONS,
+            impact_descriptions=impact_descriptions(),
+            alternates=all_languages(),
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.route("/<lang:lang>/tickets/new", methods=["GET", "POST"])
+def new(lang: str):
+    """The ticket form; without JavaScript, a first submit shows suggested articles."""
+    form = _form(lang)
+    if request.method == "POST" and not form.validate():
+        return _render_form(form, 400)
+    if request.method == "GET":
+        return _render_form(form)
+    if form.website.data:
+        log.info("ticket form honeypot filled; nothing stored")
+        return _render_form(form, 400, rejected=True)
+    product = form.product.data or ""
+    if not form.suggestions_seen.data:
+        suggestions = suggested_articles(lang, f"{form.subject.data} {form.description.data}")
+        if suggestions:
+            _count(lang, product, "shown")
+            form.suggestions_seen.data = "1"
+            return render_template(
+                "tickets/suggestions.html", form=form, suggestions=suggestions, alternates=all_languages()
+            )
+    wanted = TicketRequest(
+        category=form.category.data,
+        product=product,
+        subject=form.subject.data.strip(),
+        description=form.description.data.strip(),
+        requester_name=form.name.data.strip(),
+        requester_email=form.email.data.strip(),
+        company=(form.company.data or "").strip(),
+        contract_number=(form.contract.data or "").strip(),
+        priority=form.impact.data,
+        language=form.language.data,
+        site_language=lang,
+    )
+    try:
+        ticket, token = create_ticket(get_session(), wanted, policy_set(), mails=ticket_created_mails)
+    except SQLAlchemyError:
+        log.exception("ticket could not be stored")
+        get_session().rollback()
+        return _render_form(form, 503, unavailable=True)
+    if form.suggestions_seen.data:
+        _count(lang, product, "submitted")
+    deliver_in_background(current_app._get_current_object())
+    return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, created=1), 303)
+
+
+def suggested_articles(lang: str, text: str) -> list:
+    """Up to five articles that may answer the request (none while search is unavailable)."""
+    try:
+        results = run_search(SearchRequest(text[:200], lang, per_page=SUGGESTIONS))
+    except SearchUnavailable:
+        return []
+    library = current_library()
+    return [(hit, page) for hit in results.hits if (page := library.exact(hit.lang, hit.id)) is not None]
+
+
+@bp.route("/<lang:lang>/tickets/open")
+def open_suggestion(lang: str):
+    """Count a suggested article opened from the ticket form, then show it."""
+    article = request.args.get("article", "")
+    found = current_library().resolve(lang, article)
+    if found is None:
+        abort(404)
+    _count(lang, request.args.get("product", "")[:100], "opened")
+    return redirect(page_url(found.page.lang if found.fallback else lang, article))
+
+
+@bp.route("/<lang:lang>/tickets/funnel", methods=["POST"])
+def funnel(lang: str):
+    """Count a step of the deflection funnel reported by the form's script."""
+    stage = request.form.get("stage", "")
+    if stage not in FUNNEL_STAGES or stage == "submitted":
+        abort(400)
+    _count(lang, request.form.get("product", "")[:100], stage)
+    return "", 204
+
+
+@bp.route("/<lang:lang>/tickets/solved", methods=["POST"])
+def solved(lang: str):
+    """"This solved my problem": count it, and end here without a ticket."""
+    _count(lang, request.form.get("product", "")[:100], "solved")
+    return render_template("tickets/solved.html", alternates=all_languages())
+
+
+def _count(lang: str, product: str, stage: str) -> None:
+    product = product if product in {slug for slug, _p in current_library().products(lang)} else ""
+    try:
+        count_funnel(get_session(), lang=lang, product=product, stage=stage)
+    except SQLAlchemyError:
+        log.warning("could not count the %s step of the deflection funnel", stage, exc_info=True)
+        get_session().rollback()
+
+
+@bp.route("/<lang:lang>/tickets/<reference>")
+def track(lang: str, reference: str):
+    """The requester's private page of a ticket; a wrong token is the same 404 as no ticket."""
+    ticket = find_ticket(get_session(), reference, request.args.get("token"))
+    if ticket is None:
+        abort(404)
+    response = current_app.make_response(
+        render_template(
+            "tickets/track.html",
+            ticket=ticket,
+            created=request.args.get("created") == "1",
+            link=request.url,
+            messages=[message for message in ticket.messages if not message.internal],
+        )
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,105 @@
+"""The ticket form's script in a real browser: Debian's Chromium driven by Playwright."""
+
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from helpcenter.db import database
+from helpcenter.tickets.models import DeflectionCount
+
+from .conftest import PROJECT_CONTENT, make_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The flags this machine needs: no sandbox as root, and no calls to Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it on CI)",
+)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app served on loopback by a real HTTP server, in a thread."""
+    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_typing_shows_suggestions_then_a_ticket_is_filed(live_server, browser):
+    app, base = live_server
+    page = browser.new_page()
+    page.goto(f"{base}/en/tickets/new")
+    page.get_by_label("Technical assistance").check()
+    page.get_by_label("High").check()
+    page.get_by_label("Subject").press_sequentially("alert zone radius", delay=40)
+
+    region = page.locator("#suggestions")
+    region.get_by_role("heading", name="Suggested articles").wait_for()
+    links = region.locator(".suggestion-list a")
+    links.first.wait_for()
+    assert 1 <= links.count() <= 5
+    assert "Alert zones" in region.inner_text()
+
+    with page.context.expect_page() as opened:
+        links.first.click()
+    article = opened.value
+    article.wait_for_load_state()
+    assert re.search(r"/en/(guide|faq|tutorials)/", article.url)
+    article.close()
+
+    page.get_by_label("Description").fill("The alert radius of our stadium site seems too small since Monday.")
+    page.get_by_label("Your name").fill("Jeanne Martin")
+    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
+    page.get_by_role("button", name="Submit ticket").click()
+
+    page.wait_for_url(re.compile(r"/en/tickets/HC-\d{4}-\d{6}\?token="))
+    reference = page.locator("dd.reference").inner_text()
+    assert re.fullmatch(r"HC-\d{4}-\d{6}", reference)
+    assert page.locator("dd.due time").get_attribute("datetime")
+    assert page.get_by_text("First response due").is_visible()
+
+    with database(app).sessions() as session:
+        stages = {row.stage: row.count for row in session.scalars(select(DeflectionCount))}
+    assert stages.get("shown") == 1 and stages.get("opened") == 1 and stages.get("submitted") == 1
+
+
+def test_this_solved_my_problem_ends_without_a_ticket(live_server, browser):
+    app, base = live_server
+    page = browser.new_page()
+    page.goto(f"{base}/en/tickets/new")
+    page.get_by_label("Subject").press_sequentially("password reset", delay=40)
+    page.locator("#suggestions .suggestion-list li").first.wait_for()
+    page.locator("#suggestions").get_by_role("button", name="This solved my problem").first.click()
+    page.get_by_role("heading", name="Glad we could help").wait_for()
+    with database(app).sessions() as session:
+        stages = {row.stage: row.count for row in session.scalars(select(DeflectionCount))}
+    assert stages == {"shown": 1, "solved": 1}
