@@ -18,7 +18,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .articles import bp as articles_bp
     from .tickets import bp as tickets_bp
-    from .extensions import babel, csrf
+    from .extensions import babel, csrf, limiter
+    from .staff import bp as staff_bp
+    from .staff.auth import init_login
 
     app.config.from_mapping(config.settings_from_env(app.instance_path))
     if test_config is not None:
@@ -27,6 +29,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
     db.init_app(app)
     library.init_app(app)
     i18n.init_app(app)
@@ -35,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(articles_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(staff_bp)
     mail.init_app(app)
     cli.init_app(app)
     return app

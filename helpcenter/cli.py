@@ -14,7 +14,10 @@ from flask.cli import AppGroup, FlaskGroup
 
 from helpcenter.content import OK, Library
 from helpcenter.content.stamp import stamp_file
+from helpcenter.db import get_session
 from helpcenter.library import content_store
+from helpcenter.staff.accounts import AccountError, create_staff
+from helpcenter.staff.models import ROLES
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due, load_policy_set
 
@@ -211,8 +214,29 @@ def _deadline_report(deadline: Deadline) -> dict[str, object]:
     }
 
 
+staff_cli = AppGroup("staff", help="Manage staff accounts.")
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True, help="The account's e-mail address (its login).")
+@click.option("--name", default="", help="The name shown to colleagues and customers.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+def staff_create_command(email: str, name: str, role: str) -> None:
+    """Create a staff account; the password is asked for, or read from standard input."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_staff(get_session(), email=email, name=name, role=role, password=password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
+    app.cli.add_command(staff_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)
     app.cli.add_command(sla_cli)

@@ -68,6 +68,10 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Staff sessions end after a working day, or an hour without activity.
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "STAFF_IDLE_MINUTES": 60,
+        "STAFF_LOGIN_LIMIT": "5 per minute",
     }
 
 

@@ -71,8 +71,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def increment_counter(session: Session, model: type[Base], **keys) -> None:
-    """Add one to the ``count`` of the row of ``model`` with these keys, creating it at 0.
+def increment_counter(session: Session, model: type[Base], *, by: int = 1, **keys) -> None:
+    """Add ``by`` to the ``count`` of the row of ``model`` with these keys, creating it at 0.
 
     Two requests that create the same row at once collide on its unique
     constraint; the loser counts on the winner's row.
@@ -82,7 +82,7 @@ def increment_counter(session: Session, model: type[Base], **keys) -> None:
         if row is None:
             row = model(**keys, count=0)
             session.add(row)
-        row.count += 1
+        row.count += by
         if hasattr(row, "last_seen"):
             row.last_seen = utcnow()
         try:

@@ -6,13 +6,20 @@ service keeps the index in step with it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from helpcenter.content import Library, content_fingerprint, load_library
+from helpcenter.db import get_session
 from helpcenter.search import SearchRequest, SearchResults, SearchService
+from helpcenter.search.stats import SearchTally
+
+
+log = logging.getLogger(__name__)
 
 
 class ContentStore:
@@ -89,9 +96,24 @@ def run_search(request: SearchRequest) -> SearchResults:
     return search_service().search(request, current_library())
 
 
+def search_tally(app: Flask | None = None) -> SearchTally:
+    """The app's search counts waiting to be written."""
+    return (app or current_app).extensions["helpcenter.search_tally"]
+
+
+def count_search(lang: str, text: str, found: bool) -> None:
+    """Count a search for the editors' report; a database fault never fails the search."""
+    try:
+        search_tally().record(get_session(), lang, text, found)
+    except SQLAlchemyError:
+        log.warning("could not write the search counts; they are kept for the next try", exc_info=True)
+        get_session().rollback()
+
+
 def init_app(app: Flask) -> None:
     """Attach the content store and the search service; live reloading follows debug mode."""
     app.extensions["helpcenter.content"] = ContentStore(app, live=app.debug)
+    app.extensions["helpcenter.search_tally"] = SearchTally()
     app.extensions["helpcenter.search"] = SearchService(
         app.config["INDEX_DIR"], app.config["LANGUAGES"], app.config["SOURCE_LANGUAGE"], live=app.debug
     )

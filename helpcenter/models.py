@@ -2,7 +2,8 @@
 
 from helpcenter.articles.models import ArticleFeedback
 from helpcenter.db import Base
-from helpcenter.search.models import SearchMiss
+from helpcenter.search.models import SearchCount
+from helpcenter.staff.models import StaffUser
 from helpcenter.mail import OutboxMail
 from helpcenter.tickets.models import DeflectionCount, Ticket, TicketEvent, TicketMessage
 
@@ -11,7 +12,8 @@ __all__ = [
     "Base",
     "DeflectionCount",
     "OutboxMail",
-    "SearchMiss",
+    "SearchCount",
+    "StaffUser",
     "Ticket",
     "TicketEvent",
     "TicketMessage",

@@ -7,15 +7,21 @@ import re
 import unicodedata
 
 from babel import Locale
-from babel.lists import format_list
-from babel.dates import format_timedelta
-from babel.units import format_unit
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_percent, format_time, format_timedelta, get_locale
 
 from .content import page_url
 from .i18n import language_name
-from .policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES, STATUS_NAMES
+from .policy_text import (
+    CATEGORY_NAMES,
+    EVENT_NAMES,
+    PRIORITY_DESCRIPTIONS,
+    PRIORITY_NAMES,
+    SLA_STATE_NAMES,
+    STATUS_NAMES,
+    explain_deadline,
+    format_duration,
+)
 from .sla import PRIORITIES
 
 
@@ -62,25 +68,6 @@ def clock_time(value: dt.time) -> str:
     return format_time(value, "short", rebase=False)
 
 
-def format_duration(value: dt.timedelta) -> str:
-    """A target duration in the reader's language, in the unit a policy states it.
-
-    ``1h`` reads "1 hour" and ``24h`` "24 hours" (not "1 day"); whole days
-    from two days on read as days; ``90m`` reads "1 hour and 30 minutes".
-    """
-    locale = str(get_locale())
-    minutes = int(value.total_seconds() // 60)
-    if minutes >= 2 * 1440 and minutes % 1440 == 0:
-        # Babel's unit patterns lack days in some locales (it, pt); its timedelta has them.
-        return format_timedelta(value, threshold=1, locale=locale)
-    parts = []
-    if minutes >= 60:
-        parts.append(format_unit(minutes // 60, "duration-hour", "long", locale=locale))
-    if minutes % 60 or not parts:
-        parts.append(format_unit(minutes % 60, "duration-minute", "long", locale=locale))
-    return format_list(parts, style="standard", locale=locale)
-
-
 def has_endpoint(name: str) -> bool:
     """Whether the app has a view called ``name`` (pages link only to what exists)."""
     return name in current_app.view_functions
@@ -116,6 +103,9 @@ def init_app(app: Flask) -> None:
         format_duration,
         has_endpoint,
         input_attributes,
+        explain_deadline,
+        format_timedelta,
+        format_percent,
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")
@@ -124,5 +114,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
     app.add_template_global(CATEGORY_NAMES.__getitem__, "category_name")
     app.add_template_global(STATUS_NAMES.__getitem__, "status_name")
+    app.add_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
+    app.add_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

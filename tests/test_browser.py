@@ -103,3 +103,46 @@ def test_this_solved_my_problem_ends_without_a_ticket(live_server, browser):
     with database(app).sessions() as session:
         stages = {row.stage: row.count for row in session.scalars(select(DeflectionCount))}
     assert stages == {"shown": 1, "solved": 1}
+
+
+def test_triage_from_login_to_reply(live_server, browser):
+    from helpcenter.staff.accounts import create_staff
+    from helpcenter.tickets.models import Ticket
+
+    app, base = live_server
+    with database(app).sessions() as session:
+        create_staff(session, email="agent@fulgur.example", name="Alex Agent", role="agent", password="correct horse battery")
+    page = browser.new_page()
+    page.goto(f"{base}/en/tickets/new")
+    page.get_by_label("Technical assistance").check()
+    page.get_by_label("Average").check()
+    page.get_by_label("Subject").fill("Map does not load")
+    page.get_by_label("Description").fill("The storm map stays blank in Firefox since this morning.")
+    page.get_by_label("Your name").fill("Jeanne Martin")
+    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
+    page.get_by_role("button", name="Submit ticket").click()
+    if page.get_by_role("heading", name="Before you send your ticket").count():
+        page.get_by_role("button", name="Submit ticket").click()
+    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
+    reference = page.locator("dd.reference").inner_text()
+    customer_url = page.url.replace("&created=1", "")
+
+    staff = browser.new_page()
+    staff.goto(f"{base}/staff/")
+    staff.get_by_label("Email").fill("agent@fulgur.example")
+    staff.get_by_label("Password").fill("correct horse battery")
+    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_role("link", name=reference).click()
+    staff.get_by_label("Priority").select_option("high")
+    staff.get_by_role("button", name="Set priority").click()
+    staff.get_by_text("Priority set").wait_for()
+    staff.get_by_label("Reply", exact=True).fill("Please clear your browser cache; we are checking the map servers.")
+    staff.get_by_role("button", name="Send reply").click()
+    staff.get_by_text("Reply sent.").wait_for()
+    assert staff.locator(".badge").first.inner_text() in ("Met", "Breached")
+
+    page.goto(customer_url)
+    assert "checking the map servers" in page.locator(".conversation").inner_text()
+    with database(app).sessions() as session:
+        ticket = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        assert ticket.priority == "high" and ticket.first_response_at is not None

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from helpcenter.db import database
-from helpcenter.search.models import SearchMiss
+from helpcenter.library import search_tally
+from helpcenter.search.models import SearchCount
 from helpcenter.search.stats import scrub
 
 from .conftest import make_app
@@ -147,17 +148,19 @@ def test_search_page_without_index_is_503_not_500(tmp_path):
     assert "temporairement indisponible" in response.get_data(as_text=True)
 
 
-def test_searches_that_find_nothing_are_counted_without_personal_data(app, client):
+def test_searches_are_counted_without_personal_data(app, client):
     client.get("/en/search?q=quux+frobnicate")
     client.get("/en/search?q=Quux++frobnicate")
     client.get("/api/v1/search?q=write+to+me+at+jane%40example.org+or+0612345678&lang=fr")
-    client.get("/en/search?q=network")  # found: not counted
+    client.get("/en/search?q=network")
     client.get("/api/v1/search?q=quu&as_you_type=true")  # still typing: not counted
     with database(app).sessions() as session:
-        rows = {(miss.lang, miss.query): miss.count for miss in session.scalars(select(SearchMiss))}
+        search_tally(app).flush(session)
+        rows = {(row.lang, row.query, row.found): row.count for row in session.scalars(select(SearchCount))}
     assert rows == {
-        ("en", "quux frobnicate"): 2,
-        ("fr", "write to me at <email> or <number>"): 1,
+        ("en", "quux frobnicate", False): 2,
+        ("fr", "write to me at <email> or <number>", False): 1,
+        ("en", "network", True): 1,
     }
 
 

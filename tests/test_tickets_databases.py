@@ -51,7 +51,7 @@ def test_create_track_and_reprioritise(tmp_path, database_url):
         stored = find_ticket(session, ticket.reference, token)
         assert stored is not None and stored.created_at == created
         assert stored.created_at.tzinfo is not None, "instants come back aware"
-        assert find_ticket(session, ticket.reference, token[:-1] + "x") is None
+        assert find_ticket(session, ticket.reference, token[:-1] + ("a" if token[-1] != "a" else "b")) is None
         assert find_ticket(session, "HC-2026-999999", token) is None
         set_priority(session, stored, "high", policies, actor="agent@fulgur.example")
         assert stored.priority == "high" and stored.requested_priority == "average"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from helpcenter.articles.search_page import count_miss
 from helpcenter.content import page_url
 from helpcenter.extensions import csrf
-from helpcenter.library import current_library, run_search
+from helpcenter.library import count_search, current_library, run_search
 from helpcenter.search import SearchUnavailable
 from helpcenter.search.params import InvalidSearch, search_request
 
@@ -49,8 +48,8 @@ def search():
         response, status = error(503, "search_unavailable", "Search is temporarily unavailable; try again shortly.")
         response.headers["Retry-After"] = "10"
         return response, status
-    if results.total == 0 and not wanted.as_you_type:
-        count_miss(wanted.lang, wanted.text)
+    if not wanted.as_you_type:
+        count_search(wanted.lang, wanted.text, found=results.total > 0)
     library = current_library()
     items = []
     for hit in results.hits:

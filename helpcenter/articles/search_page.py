@@ -5,14 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, render_template, request
-from sqlalchemy.exc import SQLAlchemyError
 
 from helpcenter.content import SECTIONS
-from helpcenter.db import get_session
-from helpcenter.library import current_library, run_search
+from helpcenter.library import count_search, current_library, run_search
 from helpcenter.search import SearchUnavailable
 from helpcenter.search.params import InvalidSearch, search_request
-from helpcenter.search.stats import record_miss
 
 from . import bp
 from .routes import all_languages
@@ -47,17 +44,8 @@ def search(lang: str):
         log.warning("search unavailable: the index is being built")
         response = render_template("articles/search.html", unavailable=True, **context)
         return response, 503, {"Retry-After": "10"}
-    if results.total == 0:
-        count_miss(lang, wanted.text)
+    count_search(lang, wanted.text, found=results.total > 0)
     hits = [(hit, library.exact(hit.lang, hit.id)) for hit in results.hits]
     return render_template(
         "articles/search.html", results=results, hits=[(h, p) for h, p in hits if p is not None], **context
     )
-
-
-def count_miss(lang: str, query: str) -> None:
-    """Count a search that found nothing; a database fault never fails the search."""
-    try:
-        record_miss(get_session(), lang, query)
-    except SQLAlchemyError:
-        log.warning("could not count a search that found nothing", exc_info=True)

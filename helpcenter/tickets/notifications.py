@@ -31,3 +31,15 @@ def ticket_created_mails(ticket: Ticket, token: str) -> list[Mail]:
             body=render_template("mail/ticket_notice.txt", ticket=ticket),
         )
     return [confirmation, notice]
+
+
+def reply_mails(ticket: Ticket, message) -> list[Mail]:
+    """A staff reply, mailed to the requester in the ticket's language."""
+    with force_locale(ticket.language):
+        return [
+            Mail(
+                recipient=ticket.requester_email,
+                subject=_("[%(reference)s] Reply from support", reference=ticket.reference),
+                body=render_template("mail/ticket_reply.txt", ticket=ticket, message=message),
+            )
+        ]

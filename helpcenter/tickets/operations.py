@@ -16,7 +16,7 @@ from helpcenter.db import increment_counter, utcnow
 from helpcenter.mail import Mail, enqueue
 from helpcenter.sla import PolicySet, first_response_due
 
-from .models import DeflectionCount, Ticket, TicketEvent, TicketMessage
+from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage
 
 FUNNEL_STAGES = ("shown", "opened", "solved", "submitted")
 REFERENCE_PREFIX = "HC"
@@ -158,3 +158,77 @@ def count_funnel(session: Session, *, lang: str, product: str, stage: str, day: 
     if stage not in FUNNEL_STAGES:
         raise ValueError(f"unknown funnel stage {stage!r}")
     increment_counter(session, DeflectionCount, day=day or utcnow().date(), lang=lang, product=product, stage=stage)
+
+
+def reply(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    mails: Callable[[Ticket, TicketMessage], Iterable[Mail]] = lambda ticket, message: (),
+    now: dt.datetime | None = None,
+) -> TicketMessage:
+    """Answer the customer: the message, its mail, and the first response if it is one.
+
+    The first reply records the first-response instant and whether it met
+    the deadline; a ticket answered after its deadline stays breached.  The
+    ticket then waits on the customer.
+    """
+    now = now or utcnow()
+    message = TicketMessage(at=now, author="staff", author_name=author_name, body=body)
+    ticket.messages.append(message)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        if ticket.first_response_due is None:
+            outcome = "no target"
+        else:
+            outcome = "met" if now <= ticket.first_response_due else "breached"
+        ticket.events.append(TicketEvent(at=now, kind="first_response", actor=actor, detail=outcome))
+    ticket.events.append(TicketEvent(at=now, kind="reply", actor=actor, detail=""))
+    _move(ticket, "waiting", actor, now)
+    session.flush()
+    for mail in mails(ticket, message):
+        enqueue(session, mail, ticket_id=ticket.id)
+    session.commit()
+    return message
+
+
+def add_note(session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None) -> TicketMessage:
+    """An internal note: seen by staff, never by the customer, not a response."""
+    now = now or utcnow()
+    note = TicketMessage(at=now, author="staff", author_name=author_name, body=body, internal=True)
+    ticket.messages.append(note)
+    ticket.events.append(TicketEvent(at=now, kind="note", actor=actor, detail=""))
+    ticket.updated_at = now
+    session.commit()
+    return note
+
+
+def set_status(session: Session, ticket: Ticket, status: str, *, actor: str, now: dt.datetime | None = None) -> Ticket:
+    """Move a ticket to another status, recording who did."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    _move(ticket, status, actor, now or utcnow())
+    session.commit()
+    return ticket
+
+
+def _move(ticket: Ticket, status: str, actor: str, now: dt.datetime) -> None:
+    if ticket.status != status:
+        ticket.events.append(TicketEvent(at=now, kind="status", actor=actor, detail=f"{ticket.status} -> {status}"))
+        ticket.status = status
+    ticket.updated_at = now
+
+
+def breach_state(ticket: Ticket, now: dt.datetime, *, soon: dt.timedelta = dt.timedelta(hours=1)) -> str:
+    """Where a ticket stands against its deadline: no_target, met, breached, due_soon or on_time."""
+    due = ticket.first_response_due
+    if due is None:
+        return "no_target"
+    if ticket.first_response_at is not None:
+        return "met" if ticket.first_response_at <= due else "breached"
+    if now > due:
+        return "breached"
+    return "due_soon" if due - now <= soon else "on_time"

@@ -1,4 +1,4 @@
-"""Searches that found nothing.
+"""Searches counted per language and query, found or not.
 
 Revision ID: 0002
 Revises: 0001
@@ -16,17 +16,18 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "search_miss",
+        "search_count",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("query", sa.String(length=120), nullable=False),
+        sa.Column("found", sa.Boolean(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("lang", "query", name="uq_search_miss_lang_query"),
+        sa.UniqueConstraint("lang", "query", "found", name="uq_search_count"),
     )
-    op.create_index("ix_search_miss_lang", "search_miss", ["lang"])
+    op.create_index("ix_search_count_lang", "search_count", ["lang"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_search_miss_lang", table_name="search_miss")
-    op.drop_table("search_miss")
+    op.drop_index("ix_search_count_lang", table_name="search_count")
+    op.drop_table("search_count")

@@ -1,0 +1,58 @@
+"""Staff accounts: support agents and administrators."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from helpcenter.db import Base, UtcDateTime, utcnow
+
+ROLES = ("agent", "admin")
+
+
+class StaffUser(UserMixin, Base):
+    """A member of the support team who can log in to ``/staff``.
+
+    The password is kept only as a salted scrypt hash.  ``session_version``
+    is part of the login session's identity: bumping it (new password,
+    account disabled) ends every session of the account.
+    """
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10), default="agent")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+    def set_password(self, password: str) -> None:
+        """Store a new password (hashed) and end the account's other sessions."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` is the account's password."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The login session's identity: the account and its session version."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot log in."""
+        return bool(self.active)
+
+    @property
+    def is_admin(self) -> bool:
+        """Administrators may do everything agents do, and manage accounts."""
+        return self.role == "admin"
