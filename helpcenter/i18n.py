@@ -54,11 +54,15 @@ def language_name(code: str) -> str:
 
 
 def localised_path(path: str, lang: str) -> str:
-    """``path`` with its language prefix replaced by ``lang`` (home if it has none)."""
+    """``path`` with its language prefix replaced by ``lang``.
+
+    A page without a prefix (the staff console) stays where it is: the saved
+    choice is what sets its language.
+    """
     segments = path.lstrip("/").split("/", 1)
     if segments[0] in current_app.config["LANGUAGES"]:
         return f"/{lang}/" + (segments[1] if len(segments) > 1 else "")
-    return f"/{lang}/"
+    return path
 
 
 @bp.route("/language/<lang>")

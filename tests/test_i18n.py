@@ -70,3 +70,10 @@ def test_non_prefixed_pages_negotiate(client):
     response = client.get("/xx/nothing", headers={"Accept-Language": "es"})
     assert response.status_code == 404
     assert '<html lang="es"' in response.get_data(as_text=True)
+
+
+def test_switching_language_on_a_page_without_prefix_stays_there(client):
+    response = client.get("/language/de?next=/staff/login")
+    assert response.headers["Location"] == "/staff/login"
+    assert "hc_lang=de" in response.headers["Set-Cookie"]
+    assert '<html lang="de"' in client.get("/staff/login").get_data(as_text=True)

@@ -61,7 +61,7 @@ def page_token(client, path):
 def stored(app, reference):
     with database(app).sessions() as session:
         ticket = session.scalars(select(Ticket).filter_by(reference=reference)).one()
-        ticket.events, ticket.messages  # load them before the session closes
+        _loaded = (ticket.events, ticket.messages)  # load them before the session closes
         return ticket
 
 
@@ -119,7 +119,9 @@ def test_sessions_end_when_the_password_changes(app, client):
 def test_login_attempts_are_rate_limited(client):
     statuses = [log_in(client, password=f"wrong {n} password").status_code for n in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    assert log_in(client).status_code == 429, "even with the right password, until the window passes"
+    blocked = log_in(client)
+    assert blocked.status_code == 429, "even with the right password, until the window passes"
+    assert "Too many attempts" in blocked.get_data(as_text=True)
 
 
 def test_every_staff_route_refuses_anonymous_users_and_customers(app, client):

@@ -6,7 +6,6 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm

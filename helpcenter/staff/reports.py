@@ -115,14 +115,14 @@ class TicketFacts:
         A missing reference or subject (None) becomes the empty string.
         """
         return cls(
-            reference=getattr(ticket, "reference") or "",
-            category=getattr(ticket, "category"),
-            priority=getattr(ticket, "priority"),
-            window=getattr(ticket, "window"),
-            created_at=getattr(ticket, "created_at"),
-            first_response_due=getattr(ticket, "first_response_due"),
-            first_response_at=getattr(ticket, "first_response_at"),
-            subject=getattr(ticket, "subject") or "",
+            reference=ticket.reference or "",
+            category=ticket.category,
+            priority=ticket.priority,
+            window=ticket.window,
+            created_at=ticket.created_at,
+            first_response_due=ticket.first_response_due,
+            first_response_at=ticket.first_response_at,
+            subject=ticket.subject or "",
         )
 
     @property
