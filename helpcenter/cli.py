@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
-from helpcenter.content import OK, Library
+from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.db import get_session
 from helpcenter.library import content_store
@@ -40,9 +40,10 @@ def check_command(output: str, strict: bool) -> None:
     """
     library = _load()
     languages = library.languages
+    problems = check_library(library)
     matrix = {page_id: {lang: library.status(page_id, lang) for lang in languages} for page_id in library.page_ids}
-    errors = [problem for problem in library.problems if problem.severity == "error"]
-    warnings = [problem for problem in library.problems if problem.severity != "error"]
+    errors = [problem for problem in problems if problem.severity == "error"]
+    warnings = [problem for problem in problems if problem.severity != "error"]
     untranslated = sum(status != OK for row in matrix.values() for status in row.values())
     if output == "json":
         click.echo(
@@ -50,7 +51,7 @@ def check_command(output: str, strict: bool) -> None:
                 {
                     "problems": [
                         {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                        for p in library.problems
+                        for p in problems
                     ],
                     "languages": list(languages),
                     "translations": matrix,
@@ -60,7 +61,7 @@ def check_command(output: str, strict: bool) -> None:
             )
         )
     else:
-        for problem in library.problems:
+        for problem in problems:
             click.echo(str(problem))
         width = max([len(page_id) for page_id in matrix] + [7])
         click.echo("article".ljust(width) + "  " + "  ".join(lang.ljust(7) for lang in languages))
@@ -75,11 +76,21 @@ def check_command(output: str, strict: bool) -> None:
 
 
 @content_cli.command("stamp")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def stamp_command(paths: tuple[Path, ...]) -> None:
-    """Record the current source revision in translations (files or folders)."""
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--all-ok", is_flag=True, help="Stamp every existing translation (of the given languages' folders, or all).")
+def stamp_command(paths: tuple[Path, ...], all_ok: bool) -> None:
+    """Record the current source revision in translations (files or folders).
+
+    Run it once a translation has been brought up to date with its English
+    source.  A translation that does not exist is never created or stamped.
+    """
     library = _load()
     content_dir = Path(current_app.config["CONTENT_DIR"]).resolve()
+    if not paths and not all_ok:
+        raise click.UsageError("name the translations to stamp, or use --all-ok")
+    if all_ok and not paths:
+        paths = tuple(content_dir / lang for lang in library.languages if lang != library.source_language)
+        paths = tuple(path for path in paths if path.is_dir())
     failed = False
     files = [file for path in paths for file in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
     for file in files:

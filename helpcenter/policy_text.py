@@ -39,6 +39,13 @@ STATUS_NAMES = {
     "closed": _l("Closed"),
 }
 
+TRANSLATION_STATUS_NAMES = {
+    "ok": _l("Up to date"),
+    "missing": _l("Missing"),
+    "stale": _l("Stale"),
+    "orphan": _l("Orphan"),
+}
+
 SLA_STATE_NAMES = {
     "no_target": _l("No target"),
     "met": _l("Met"),

@@ -18,6 +18,7 @@ from .policy_text import (
     PRIORITY_DESCRIPTIONS,
     PRIORITY_NAMES,
     SLA_STATE_NAMES,
+    TRANSLATION_STATUS_NAMES,
     STATUS_NAMES,
     explain_deadline,
     format_duration,
@@ -115,6 +116,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(CATEGORY_NAMES.__getitem__, "category_name")
     app.add_template_global(STATUS_NAMES.__getitem__, "status_name")
     app.add_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
+    app.add_template_global(TRANSLATION_STATUS_NAMES.__getitem__, "translation_status_name")
     app.add_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

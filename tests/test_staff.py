@@ -135,7 +135,8 @@ def test_every_staff_route_refuses_anonymous_users_and_customers(app, client):
         ("post", f"/staff/tickets/{reference}/status"),
         ("post", "/staff/logout"),
     ]
-    routes += [("get", rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff/reports")]
+    routes += [("get", rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith(("/staff/reports", "/staff/translations")) and "<" not in rule.rule]
+    routes.append(("get", "/staff/translations/fr/guide/first/diff"))
     assert client.get(f"/fr/tickets/{reference}?token={token}").status_code == 200, "the customer's own page"
     for method, path in routes:
         response = getattr(client, method)(f"{path}?token={token}")

@@ -5,6 +5,7 @@ Knows nothing of Flask: it takes a folder and a list of languages and gives a
 translation status of every page.
 """
 
+from .checks import check_library
 from .frontmatter import FrontMatterError, parse_front_matter, split_front_matter
 from .library import MISSING, OK, ORPHAN, STALE, Library, Resolved
 from .loader import content_fingerprint, load_library
@@ -28,6 +29,7 @@ __all__ = [
     "TocEntry",
     "asset_url",
     "body_revision",
+    "check_library",
     "content_fingerprint",
     "load_library",
     "page_url",

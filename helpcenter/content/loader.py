@@ -65,9 +65,7 @@ def load_library(
         for entry in sorted(content_dir.iterdir()):
             if entry.is_dir() and entry.name not in languages and entry.name != "assets":
                 if not entry.name.startswith("."):
-                    problems.append(
-                        Problem(entry.name, "folder is not a configured language and is ignored", "warning")
-                    )
+                    problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
     for lang in languages:
         root = content_dir / lang
         if not root.is_dir():
@@ -161,7 +159,7 @@ def _load_page(
     if not title:
         title = (slug or product or section or "").replace("-", " ").capitalize() or "Home"
         if kind is Kind.ARTICLE:
-            problems.append(Problem(relative, "no title: add 'title' to the front matter or a '# ' heading", "warning"))
+            problems.append(Problem(relative, "no title: add 'title' to the front matter or a '# ' heading"))
     return Page(
         id=page_id,
         lang=lang,

@@ -32,6 +32,58 @@ _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _ATX_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
 
 
+PAGE, ASSET, EXTERNAL, OTHER = "page", "asset", "external", "other"
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where a link or image of a Markdown file points.
+
+    ``kind`` is :data:`PAGE` (``path`` is a page id in ``lang``), :data:`ASSET`
+    (``path`` is a file name under ``content/assets/``), :data:`EXTERNAL`
+    (another site, a mail address) or :data:`OTHER` (anything else, left as
+    written).
+    """
+
+    kind: str
+    path: str = ""
+    lang: str = ""
+    fragment: str = ""
+
+
+def resolve_target(target: str, *, lang: str, page_id: str, languages: frozenset[str] | set[str]) -> LinkTarget:
+    """Resolve a link target written in page ``page_id`` of ``lang``.
+
+    Relative paths to ``.md`` files are pages of the same language (or of
+    another, through ``../../fr/…``); paths into ``assets/`` are assets.
+    """
+    parts = urlsplit(target)
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    if parts.scheme or parts.netloc:
+        return LinkTarget(EXTERNAL)
+    if not parts.path:
+        return LinkTarget(OTHER, fragment=fragment)
+    if parts.path.startswith("/"):
+        if parts.path.startswith("/assets/") and len(parts.path) > len("/assets/"):
+            return LinkTarget(ASSET, parts.path.removeprefix("/assets/"), fragment=fragment)
+        return LinkTarget(OTHER)
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_id), parts.path))
+    if resolved.startswith("../"):
+        head, _, rest = resolved.removeprefix("../").partition("/")
+        if head == "assets" and rest:
+            return LinkTarget(ASSET, rest, fragment=fragment)
+        if head in languages and rest:
+            lang, resolved = head, rest
+        else:
+            return LinkTarget(OTHER)
+    if not resolved.endswith(".md"):
+        return LinkTarget(OTHER)
+    target_id = resolved.removesuffix(".md")
+    if target_id == "index" or target_id.endswith("/index"):
+        target_id = target_id.removesuffix("index") + "_index"
+    return LinkTarget(PAGE, target_id, lang, fragment)
+
+
 @dataclass(frozen=True)
 class Rendered:
     """The result of rendering one Markdown body."""
@@ -94,33 +146,14 @@ class _LinkResolver(Treeprocessor):
                 element.set("src", self._resolve(element.get("src", ""), image=True))
 
     def _resolve(self, target: str, *, image: bool) -> str:
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not parts.path:
-            return target
-        fragment = f"#{parts.fragment}" if parts.fragment else ""
-        if parts.path.startswith("/"):
-            if parts.path.startswith("/assets/"):
-                self.assets.append(parts.path.removeprefix("/assets/"))
-            return target
-        folder = posixpath.dirname(self.page_id)
-        resolved = posixpath.normpath(posixpath.join(folder, parts.path))
-        lang = self.lang
-        if resolved.startswith("../"):
-            head, _, rest = resolved.removeprefix("../").partition("/")
-            if head == "assets" and rest:
-                self.assets.append(rest)
-                return asset_url(rest) + fragment
-            if head in self.languages and rest:
-                lang, resolved = head, rest
-            else:
-                return target
-        if image or not resolved.endswith(".md"):
-            return target
-        page_id = resolved.removesuffix(".md")
-        if page_id == "index" or page_id.endswith("/index"):
-            page_id = page_id.removesuffix("index") + "_index"
-        self.links.append(page_id if lang == self.lang else f"{lang}:{page_id}")
-        return page_url(lang, page_id) + fragment
+        found = resolve_target(target, lang=self.lang, page_id=self.page_id, languages=self.languages)
+        if found.kind == ASSET:
+            self.assets.append(found.path)
+            return asset_url(found.path) + found.fragment
+        if found.kind == PAGE and not image:
+            self.links.append(found.path if found.lang == self.lang else f"{found.lang}:{found.path}")
+            return page_url(found.lang, found.path) + found.fragment
+        return target
 
 
 class MarkdownRenderer:
