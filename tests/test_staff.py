@@ -13,9 +13,10 @@ from helpcenter.sla import load_policy_set
 from helpcenter.staff.accounts import AccountError, create_staff
 from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import Ticket
-from helpcenter.tickets.operations import TicketRequest, create_ticket
+from helpcenter.tickets.operations import create_ticket
 
 from .conftest import csrf_token, make_app
+from .test_tickets_databases import request as ticket_request
 
 PASSWORD = "correct horse battery staple"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -30,22 +31,9 @@ def app(tmp_path):
 
 
 def new_ticket(app, *, created=None, **changes):
-    fields = dict(
-        category="technical",
-        product="widget",
-        subject="Alerts stopped",
-        description="No alert since yesterday.",
-        requester_name="Jeanne",
-        requester_email="jeanne@example.org",
-        company="",
-        contract_number="",
-        priority="high",
-        language="fr",
-        site_language="fr",
-    )
-    fields.update(changes)
+    fields = {"product": "widget", "priority": "high", **changes}
     with database(app).sessions() as session:
-        ticket, token = create_ticket(session, TicketRequest(**fields), load_policy_set(), now=created)
+        ticket, token = create_ticket(session, ticket_request(**fields), load_policy_set(), now=created)
         return ticket.reference, token
 
 
