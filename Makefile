@@ -9,10 +9,15 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup browser catalogues database index translations bench-search clean
+.PHONY: run serve test setup browser catalogues database index translations bench-search clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
+
+# Production-like: gunicorn with several workers on http://127.0.0.1:8000.
+# HELPCENTER_SECRET_KEY must be set; content and index are loaded before the workers fork.
+serve: setup
+	$(BIN)/gunicorn --config gunicorn.conf.py
 
 test: setup browser
 	$(BIN)/pytest

@@ -14,7 +14,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``test_config`` overrides the settings read from the environment.
     """
     app = Flask(__name__, instance_relative_config=True)
-    from . import cli, config, db, errors, i18n, library, mail, templating
+    from . import cli, config, db, errors, i18n, library, mail, security, templating
     from .api import bp as api_bp
     from .articles import bp as articles_bp
     from .tickets import bp as tickets_bp
@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     config.ensure_secret_key(app)
+    config.secure_cookies(app)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(articles_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(tickets_bp)

@@ -72,6 +72,8 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_LOGIN_LIMIT": "5 per minute",
+        "TICKET_LIMIT": "5 per minute;30 per hour",
+        "SEARCH_API_LIMIT": "120 per minute",
     }
 
 
@@ -92,3 +94,11 @@ def ensure_secret_key(app: Flask) -> None:
             "before serving the help centre outside debug mode."
         )
     app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+
+def secure_cookies(app: Flask) -> None:
+    """Cookies only over HTTPS outside debugging and testing (``HELPCENTER_COOKIE_SECURE`` decides)."""
+    configured = os.environ.get("HELPCENTER_COOKIE_SECURE")
+    secure = _flag(configured, not (app.debug or app.testing))
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from helpcenter.content import page_url
-from helpcenter.extensions import csrf
+from helpcenter.extensions import csrf, limiter
 from helpcenter.library import count_search, current_library, run_search
 from helpcenter.search import SearchUnavailable
 from helpcenter.search.params import InvalidSearch, search_request
@@ -22,6 +22,7 @@ def error(status: int, code: str, message: str, **extra):
 
 
 @bp.route("/search")
+@limiter.limit(lambda: current_app.config["SEARCH_API_LIMIT"])
 def search():
     """Search articles; see ``/api/v1/openapi.json`` for the parameters and answer."""
     config = current_app.config

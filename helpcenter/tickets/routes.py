@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from helpcenter.articles.routes import all_languages, policy_set
 from helpcenter.content import page_url
 from helpcenter.db import get_session
+from helpcenter.extensions import limiter
 from helpcenter.library import current_library, run_search
 from helpcenter.mail import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
@@ -52,6 +53,7 @@ def _render_form(form: TicketForm, status: int = 200, **extra):
 
 
 @bp.route("/<lang:lang>/tickets/new", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TICKET_LIMIT"], methods=["POST"])
 def new(lang: str):
     """The ticket form; without JavaScript, a first submit shows suggested articles."""
     form = _form(lang)
