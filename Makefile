@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test setup browser catalogues database index translations bench-search clean
+.PHONY: run serve test setup browser axe catalogues database index translations bench-search clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
@@ -19,8 +19,15 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: setup browser
+test: setup browser axe
 	$(BIN)/pytest
+
+# axe-core from the npm registry, for the accessibility tests (run in the browser by Playwright).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@command -v npm >/dev/null 2>&1 && npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 \
+		|| echo "npm is not installed: the accessibility tests will be skipped"
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never
 # downloads a browser of its own). Installed when missing and apt can be used.

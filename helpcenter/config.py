@@ -72,8 +72,8 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_LOGIN_LIMIT": "5 per minute",
-        "TICKET_LIMIT": "5 per minute;30 per hour",
-        "SEARCH_API_LIMIT": "120 per minute",
+        "TICKET_LIMIT": get("TICKET_LIMIT", "5 per minute;30 per hour"),
+        "SEARCH_API_LIMIT": get("SEARCH_API_LIMIT", "120 per minute"),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,10 @@ def _http_error(error: HTTPException):
     if _wants_json():
         code = (error.name or "error").lower().replace(" ", "_")
         return jsonify(error={"code": code, "message": error.description or error.name}), error.code
+    if request_ctx.url_adapter is None:
+        # The request could not be bound to the site (a malformed Host header): no URL
+        # can be built, so no page with links either.
+        return f"{error.code} {error.name}", error.code, {"Content-Type": "text/plain; charset=utf-8"}
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
     return render_template(template, error=error), error.code
 

@@ -10,6 +10,14 @@ def _error_response(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _query(name: str, schema: dict, description: str | None = None) -> dict:
+    """An optional query parameter whose empty value means "not given"."""
+    parameter = {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
 def openapi_document(languages: tuple[str, ...], default_language: str, server: str) -> dict:
     """The document, for the site's languages and address."""
     return {
@@ -31,42 +39,28 @@ def openapi_document(languages: tuple[str, ...], default_language: str, server: 
                         "language has no result, results from other languages are returned, each "
                         "with its own `lang`."
                     ),
+                    # Every parameter is optional, and an empty value is the same as leaving it
+                    # out (``lang=`` is the default language), as a plain HTML form sends it.
                     "parameters": [
-                        {"name": "q", "in": "query", "description": "The words to look for.", "schema": {"type": "string"}},
-                        {
-                            "name": "lang",
-                            "in": "query",
-                            "description": "The language searched.",
-                            "schema": {"type": "string", "enum": list(languages), "default": default_language},
-                        },
-                        {
-                            "name": "section",
-                            "in": "query",
-                            "description": "Only articles of this section.",
-                            "schema": {"type": "string", "enum": ["", *SECTIONS]},
-                        },
-                        {
-                            "name": "product",
-                            "in": "query",
-                            "description": "Only tutorials of this product (its name in URLs).",
-                            "schema": {"type": "string", "pattern": r"^([\w][\w.-]{0,99})?$"},
-                        },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
-                        },
-                        {
-                            "name": "as_you_type",
-                            "in": "query",
-                            "description": "The text is still being typed: its last word may be the start of a word.",
-                            "schema": {"type": "boolean", "default": False},
-                        },
+                        _query("q", {"type": "string"}, "The words to look for."),
+                        _query(
+                            "lang",
+                            {"type": "string", "enum": list(languages), "default": default_language},
+                            "The language searched.",
+                        ),
+                        _query("section", {"type": "string", "enum": list(SECTIONS)}, "Only articles of this section."),
+                        _query(
+                            "product",
+                            {"type": "string", "pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"},
+                            "Only tutorials of this product (its name in URLs).",
+                        ),
+                        _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+                        _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}),
+                        _query(
+                            "as_you_type",
+                            {"type": "boolean", "default": False},
+                            "The text is still being typed: its last word may be the start of a word.",
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -74,6 +68,7 @@ def openapi_document(languages: tuple[str, ...], default_language: str, server: 
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}},
                         },
                         "400": _error_response("A parameter is malformed."),
+                        "429": _error_response("Too many searches from this client; try again in a minute."),
                         "503": _error_response("The search index is being built; try again shortly."),
                     },
                 }

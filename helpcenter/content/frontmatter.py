@@ -49,6 +49,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         raise FrontMatterError("front matter opened with '---' is never closed", line=1)
     try:
         raw = yaml.safe_load("\n".join(lines[1:end]))
+    except RecursionError:
+        # PyYAML recurses once per level of nesting: ``[[[[…]]]]`` a thousand deep.
+        raise FrontMatterError("front matter is not valid YAML: it is nested too deeply", line=1) from None
     except (yaml.YAMLError, ValueError) as exc:
         # A well-formed but impossible date (2026-02-30) raises ValueError.
         mark = getattr(exc, "problem_mark", None)
@@ -81,6 +84,8 @@ def parse_front_matter(text: str) -> FrontMatter:
             result.fields[key] = _VALIDATORS[key](value)
         except (TypeError, ValueError) as exc:
             result.warnings.append((f"front-matter '{key}' ignored: {exc}", line))
+        except RecursionError:
+            result.warnings.append((f"front-matter '{key}' ignored: it is nested too deeply", line))
     return result
 
 

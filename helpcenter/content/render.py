@@ -57,7 +57,11 @@ def resolve_target(target: str, *, lang: str, page_id: str, languages: frozenset
     Relative paths to ``.md`` files are pages of the same language (or of
     another, through ``../../fr/…``); paths into ``assets/`` are assets.
     """
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        # "http://[x" (an unclosed IPv6 address), a host that NFKC folds to "/": left as written.
+        return LinkTarget(OTHER)
     fragment = f"#{parts.fragment}" if parts.fragment else ""
     if parts.scheme or parts.netloc:
         return LinkTarget(EXTERNAL)

@@ -12,7 +12,10 @@ from .results import SearchRequest
 
 MAX_PAGE = 100
 MAX_PER_PAGE = 50
-_PRODUCT = re.compile(r"^[\w][\w.-]{0,99}$")
+#: A product's name in URLs, as the API's document spells it (ASCII, as JSON Schema reads ``\w``);
+#: matched whole, as ``$`` would let a final newline through.
+_PRODUCT = re.compile(r"[\w][\w.-]{0,99}", re.ASCII)
+_WHOLE = re.compile(r"([0-9]{1,9})(?:\.0*)?")
 
 
 class InvalidSearch(ValueError):
@@ -27,9 +30,13 @@ def _integer(params: Mapping[str, str], name: str, default: int, maximum: int) -
     raw = params.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    # ASCII digits only (``str.isdigit`` also takes "²", which ``int`` refuses), and
+    # few of them (``int`` refuses more than 4300); "30.0" is the integer 30, as the
+    # API's document (JSON Schema) counts it.
+    match = _WHOLE.fullmatch(raw)
+    if match is None or not 1 <= int(match.group(1)) <= maximum:
         raise InvalidSearch(name, f"{name} must be a whole number from 1 to {maximum}")
-    return int(raw)
+    return int(match.group(1))
 
 
 def _flag(params: Mapping[str, str], name: str) -> bool:
@@ -58,7 +65,7 @@ def search_request(
     if section and section not in SECTIONS:
         raise InvalidSearch("section", f"section must be one of {', '.join(SECTIONS)}")
     product = params.get("product", "")
-    if product and not _PRODUCT.match(product):
+    if product and not _PRODUCT.fullmatch(product):
         raise InvalidSearch("product", "product must be a product's name in its URL (letters, digits, - . _)")
     return SearchRequest(
         text=clean(params.get("q", "")),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from helpcenter.policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
@@ -19,21 +21,50 @@ CATEGORY_DESCRIPTIONS = {
 TICKET_LANGUAGES = ("fr", "en")
 
 
+def one_line(value: str | None) -> str | None:
+    """A one-line answer: control characters and line breaks become spaces, ends trimmed.
+
+    The subject and the requester's name go into mail headers, where a line
+    break would end the header (and make the mail impossible to send).
+    """
+    if value is None:
+        return None
+    return "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in value).strip()
+
+
+def text_block(value: str | None) -> str | None:
+    """A text of several lines: newlines and tabs kept, other control characters (NUL…) dropped, ends trimmed."""
+    if value is None:
+        return None
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(char for char in value if char in "\n\t" or unicodedata.category(char) != "Cc").strip()
+
+
 class TicketForm(FlaskForm):
     """What a customer tells support; every label is translated."""
 
     category = RadioField(_l("Category"), choices=[SelectChoice(code, CATEGORY_NAMES[code]) for code in CATEGORIES], validators=[InputRequired(_l("Choose a category."))])
-    product = SelectField(_l("Product"), choices=[], validators=[Optional()], validate_choice=False)
-    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Give your request a subject.")), Length(max=200)])
+    # No ``Optional()``: it would end the checks at a blank value (" ", "\r"), before
+    # ``validate_product``, and a blank product would be stored.
+    product = SelectField(_l("Product"), choices=[], validate_choice=False)
+    # Fields are cleaned (``filters``) before they are checked, so that blank
+    # text (spaces, NULs) counts as missing: ``DataRequired``, not ``InputRequired``.
+    subject = StringField(
+        _l("Subject"), filters=[one_line], validators=[DataRequired(_l("Give your request a subject.")), Length(max=200)]
+    )
     description = TextAreaField(
-        _l("Description"), validators=[InputRequired(_l("Describe your request.")), Length(min=10, max=10000)]
+        _l("Description"),
+        filters=[text_block],
+        validators=[DataRequired(_l("Describe your request.")), Length(min=10, max=10000)],
     )
-    name = StringField(_l("Your name"), validators=[InputRequired(_l("Tell us your name.")), Length(max=120)])
+    name = StringField(_l("Your name"), filters=[one_line], validators=[DataRequired(_l("Tell us your name.")), Length(max=120)])
     email = StringField(
-        _l("Email"), validators=[InputRequired(_l("Give an e-mail address for our answer.")), Email(_l("This e-mail address is not valid.")), Length(max=254)]
+        _l("Email"),
+        filters=[one_line],
+        validators=[DataRequired(_l("Give an e-mail address for our answer.")), Email(_l("This e-mail address is not valid.")), Length(max=254)],
     )
-    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
-    contract = StringField(_l("Contract number"), validators=[Optional(), Length(max=64)])
+    company = StringField(_l("Company"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    contract = StringField(_l("Contract number"), filters=[one_line], validators=[Optional(), Length(max=64)])
     impact = RadioField(
         _l("Impact"),
         choices=[SelectChoice(code, PRIORITY_NAMES[code]) for code in PRIORITIES],

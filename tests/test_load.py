@@ -1,0 +1,163 @@
+"""A bounded burst against gunicorn on loopback, with PostgreSQL and Redis, as in production."""
+
+import concurrent.futures
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from .conftest import POSTGRES_ADMIN_URL, PROJECT_CONTENT, _postgres_available
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/15"
+TICKETS = 40
+SEARCHES = 60
+SEARCH_LIMIT = 25
+
+
+def _redis_available() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+        return f"no Redis answers at {REDIS_URL}: {exc}"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """gunicorn with two workers over PostgreSQL, rate limits in Redis, the demo content."""
+    for reason in (_postgres_available(), _redis_available()):
+        if reason:
+            pytest.skip(reason)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    schema = f"load_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database_url = f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "HELPCENTER_SECRET_KEY": "load-test-secret",
+        "HELPCENTER_DATABASE_URL": database_url,
+        "HELPCENTER_CONTENT_DIR": str(PROJECT_CONTENT),
+        "HELPCENTER_INDEX_DIR": str(tmp_path / "index"),
+        "HELPCENTER_RATELIMIT_STORAGE": REDIS_URL,
+        "HELPCENTER_COOKIE_SECURE": "false",
+        "HELPCENTER_TICKET_LIMIT": "1000 per minute",
+        "HELPCENTER_SEARCH_API_LIMIT": f"{SEARCH_LIMIT} per minute",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+    }
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "helpcenter", "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [bin_dir / "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.25)
+        else:
+            pytest.fail("gunicorn did not become ready: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
+        yield base, database_url
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def file_ticket(base: str, number: int) -> tuple[int, str]:
+    """One customer: fetch the form (its cookie and CSRF token), post a ticket."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    with opener.open(f"{base}/en/tickets/new", timeout=30) as page:
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
+    data = urllib.parse.urlencode(
+        {
+            "csrf_token": token,
+            "category": "technical",
+            "product": "alerts",
+            "subject": f"Load ticket {number}",
+            "description": "A ticket sent during the load test.",
+            "name": "Load Tester",
+            "email": f"load{number}@example.org",
+            "impact": "low",
+            "language": "en",
+            "suggestions_seen": "1",
+        }
+    ).encode()
+    try:
+        with opener.open(f"{base}/en/tickets/new", data=data, timeout=30) as answer:
+            return answer.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location", "")
+
+
+def search(base: str, number: int) -> int:
+    try:
+        with urllib.request.urlopen(f"{base}/api/v1/search?q=alert+{number}", timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_burst_of_tickets_and_searches(server):
+    base, database_url = server
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        tickets = [pool.submit(file_ticket, base, number) for number in range(TICKETS)]
+        searches = [pool.submit(search, base, number) for number in range(SEARCHES)]
+        ticket_answers = [future.result(timeout=120) for future in tickets]
+        search_answers = [future.result(timeout=120) for future in searches]
+
+    accepted = [location for status, location in ticket_answers if status == 303]
+    assert len(accepted) == TICKETS, ticket_answers
+    references = [location.split("/")[3].split("?")[0] for location in accepted]
+    assert len(set(references)) == TICKETS
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT reference, subject FROM ticket")).all()
+    engine.dispose()
+    assert sorted(reference for reference, _subject in rows) == sorted(references), "every ticket stored exactly once"
+    assert {subject for _reference, subject in rows} == {f"Load ticket {n}" for n in range(TICKETS)}
+
+    # Two workers, one limit: Redis counts every worker's searches together.
+    assert search_answers.count(200) == SEARCH_LIMIT
+    assert search_answers.count(429) == SEARCHES - SEARCH_LIMIT
+    assert set(search_answers) == {200, 429}
