@@ -514,7 +514,7 @@ def test_the_site_serves_any_content_tree(tmp_path):
     index_dir = tmp_path / "index"
     staff = logged_in_staff(app)
 
-    @settings(FUZZ, max_examples=500)
+    @settings(FUZZ, max_examples=60)
     @given(files=content_files())
     def serve(files):
         write_tree(root, files)

@@ -87,3 +87,22 @@ def test_path_tricks_on_other_routes(client, path):
     with client.get(path) as response:
         assert response.status_code in (301, 302, 308, 400, 404)
         assert b"root:" not in response.get_data() and b"SECRET_KEY" not in response.get_data()
+
+
+def test_request_size_is_capped(client):
+    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
+    response = client.post("/en/tickets/new", data={"csrf_token": token, "description": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_service_comes_back_with_the_database_without_a_restart(tmp_path):
+    from helpcenter.db import upgrade
+
+    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+    away = tmp_path / "not-yet" / "tickets.sqlite3"
+    app.extensions["helpcenter.db"] = Database(f"sqlite:///{away}")
+    client = app.test_client()
+    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
+    assert client.post("/en/tickets/new", data=valid(token)).status_code == 503
+    upgrade(app)  # the database is back (created and migrated by the operators)
+    assert client.post("/en/tickets/new", data=valid(token)).status_code == 303
