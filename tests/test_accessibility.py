@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -20,18 +19,8 @@ from werkzeug.serving import make_server
 from helpcenter.db import database
 
 from .conftest import PROJECT_CONTENT, csrf_token, make_app
+from .test_browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The flags this machine needs: no sandbox as root, and no calls to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(__file__).resolve().parent.parent / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
