@@ -259,6 +259,25 @@ def test_ticket_form_never_fails_on_any_text(tmp_path):
     post()
 
 
+def general_question(tmp_path, **changes):
+    """An app over the demo content, a browser on it, and a valid general question to post."""
+    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+    client = app.test_client()
+    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
+    data = {
+        "csrf_token": token,
+        "category": "general",
+        "subject": "A question",
+        "description": "How do I export my data every night?",
+        "name": "Jeanne Martin",
+        "email": "jeanne@example.org",
+        "language": "en",
+        "suggestions_seen": "1",
+        **changes,
+    }
+    return app, client, data
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -274,38 +293,18 @@ def test_ticket_form_never_fails_on_any_text(tmp_path):
 def test_ticket_form_blank_fields_are_refused(tmp_path, changes):
     """Found by fuzzing: spaces passed ``InputRequired`` (a ticket with an empty subject), and
     ``Optional()`` ended the product's checks before ``validate_product`` (a product " ")."""
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
-    client = app.test_client()
-    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    data = {
-        "csrf_token": token,
-        "category": "general",
-        "subject": "A question",
-        "description": "How do I export my data every night?",
-        "name": "Jeanne Martin",
-        "email": "jeanne@example.org",
-        "language": "en",
-        "suggestions_seen": "1",
-        **changes,
-    }
+    app, client, data = general_question(tmp_path, **changes)
     assert client.post("/en/tickets/new", data=data).status_code == 400
 
 
 def test_ticket_fields_become_single_lines_fit_for_mail_headers(tmp_path):
     """Found by fuzzing: a line break in the subject went into the helpdesk mail's Subject header."""
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
-    client = app.test_client()
-    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    data = {
-        "csrf_token": token,
-        "category": "general",
-        "subject": "Line one\r\nBcc: victim@example.org\u2028\x00 end",
-        "description": "Line one\r\nline two\x00\x1b, and the end.",
-        "name": "Jeanne\nMartin",
-        "email": "jeanne@example.org",
-        "language": "en",
-        "suggestions_seen": "1",
-    }
+    app, client, data = general_question(
+        tmp_path,
+        subject="Line one\r\nBcc: victim@example.org\u2028\x00 end",
+        description="Line one\r\nline two\x00\x1b, and the end.",
+        name="Jeanne\nMartin",
+    )
     assert client.post("/en/tickets/new", data=data).status_code == 303
     with database(app).sessions() as session:
         subjects = session.scalars(select(OutboxMail.subject)).all()
