@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test setup browser axe catalogues database index translations bench-search clean
+.PHONY: run serve test setup browser axe catalogues database index translations bench bench-search wrk clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
@@ -68,6 +68,20 @@ translations: $(INSTALLED)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations -D messages
+
+# Pages under gunicorn (2 workers) against a minimal Flask page, loaded by wrk:
+# the demo site, then the tldr corpus in ../shared/corpora as ten thousand articles.
+bench: setup wrk
+	$(BIN)/python -m benchmarks.site
+
+# wrk from Debian's packages, for `make bench`.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) ; \
+		else \
+			echo "wrk is not installed: apt-get install wrk"; exit 1; \
+		fi; }
 
 # Search against an SQLite FTS5 baseline on the tldr corpus in ../shared/corpora.
 bench-search: setup

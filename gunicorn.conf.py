@@ -12,5 +12,5 @@ timeout = 30
 graceful_timeout = 20
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

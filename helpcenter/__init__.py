@@ -13,12 +13,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    app = Flask(__name__, instance_relative_config=True)
-    from . import cli, config, db, errors, i18n, library, mail, security, templating
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    from . import cli, config, db, errors, http_cache, i18n, library, mail, security, static_files, templating
     from .api import bp as api_bp
     from .articles import bp as articles_bp
     from .tickets import bp as tickets_bp
-    from .extensions import babel, csrf, limiter
+    from .extensions import babel, csrf, init_limiter
     from .staff import bp as staff_bp
     from .staff.auth import init_login
 
@@ -30,10 +30,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     init_login(app)
     db.init_app(app)
     library.init_app(app)
+    http_cache.init_app(app)
+    static_files.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

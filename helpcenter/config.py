@@ -45,11 +45,19 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         ratelimit_enabled = _flag(env.get("HELPCENTER_RATELIMIT_ENABLED"), True)
     except ConfigError as exc:
         raise ConfigError(f"HELPCENTER_RATELIMIT_ENABLED: {exc}") from None
+    try:
+        page_cache_size = int(get("PAGE_CACHE_SIZE", "1000"))
+        if page_cache_size < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("HELPCENTER_PAGE_CACHE_SIZE: expected a whole number of pages, 0 or more") from None
     return {
         "SECRET_KEY": get("SECRET_KEY") or None,
         "DATABASE_URL": get("DATABASE_URL", f"sqlite:///{instance / 'helpcenter.sqlite3'}"),
         "CONTENT_DIR": get("CONTENT_DIR", str(PROJECT_ROOT / "content")),
         "INDEX_DIR": get("INDEX_DIR", str(instance / "index")),
+        "CACHE_DIR": get("CACHE_DIR", str(instance / "cache")),
+        "PAGE_CACHE_SIZE": page_cache_size,
         "SLA_POLICY": get("SLA_POLICY") or None,
         "SMTP_URL": get("SMTP_URL") or None,
         "HELPDESK_EMAIL": get("HELPDESK_EMAIL", "support@fulgur.example"),

@@ -33,6 +33,7 @@ class ContentStore:
 
     def __init__(self, app: Flask, *, live: bool, interval: float = 0.5) -> None:
         self.content_dir = app.config["CONTENT_DIR"]
+        self.cache_dir = app.config["CACHE_DIR"]
         self.languages = app.config["LANGUAGES"]
         self.source_language = app.config["SOURCE_LANGUAGE"]
         self.fallback_chain = app.config["FALLBACK_CHAIN"]
@@ -49,6 +50,7 @@ class ContentStore:
             self.languages,
             source_language=self.source_language,
             fallback_chain=self.fallback_chain,
+            cache_dir=self.cache_dir,
         )
         self._library = library
         self._checked = time.monotonic()

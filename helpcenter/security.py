@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 
 from .db import get_session
@@ -27,16 +28,54 @@ CONTENT_SECURITY_POLICY = "; ".join(
 health = Blueprint("health", __name__)
 
 
+def cross_site() -> bool:
+    """Whether a browser says the request comes from another site (Fetch Metadata, else Origin).
+
+    Every current browser sends ``Sec-Fetch-Site``; older ones send
+    ``Origin`` on a cross-site form post.  A request with neither does not
+    come from a browser on another site's page, which is all a cross-site
+    request forgery can be.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin == "null" or origin.rstrip("/") != request.host_url.rstrip("/")
+
+
+#: Headers every response carries unless its view set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name, _value in headers}
+    wanted = (*SECURITY_HEADERS, HSTS) if request.is_secure else SECURITY_HEADERS
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer made once per key rather than per request."""
+
+    def __init__(self) -> None:
+        self._signers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signer = self._signers.get(key)
+        if signer is None:
+            signer = self._signers[key] = super().get_signing_serializer(app)
+        return signer
 
 
 @health.route("/healthz")
@@ -65,5 +104,6 @@ def readyz():
 
 def init_app(app: Flask) -> None:
     """Add the security headers to every response; register the health endpoints."""
+    app.session_interface = SessionInterface()
     app.after_request(_headers)
     app.register_blueprint(health)

@@ -36,6 +36,7 @@ def make_app(tmp_path: Path, *, index: bool = True, **settings):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "CONTENT_DIR": str(content),
         "INDEX_DIR": str(index_dir),
+        "CACHE_DIR": str(tmp_path / "cache"),
         **settings,
     }
     app = create_app(config)

@@ -146,3 +146,27 @@ def test_triage_from_login_to_reply(live_server, browser):
     with database(app).sessions() as session:
         ticket = session.scalars(select(Ticket).filter_by(reference=reference)).one()
         assert ticket.priority == "high" and ticket.first_response_at is not None
+
+
+def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refused(live_server, browser):
+    from helpcenter.articles.models import ArticleFeedback
+
+    app, base = live_server
+    page = browser.new_page()
+    page.goto(f"{base}/en/guide/alert-zones")
+    page.get_by_role("button", name="Yes").click()
+    page.wait_for_url("**/en/guide/alert-zones#feedback")
+    assert page.get_by_role("status").inner_text().startswith("Thank you for your feedback.")
+    assert page.get_by_role("button", name="Yes").get_attribute("aria-pressed") == "true"
+
+    # The same form on a page that is not of this site.
+    other = browser.new_page()
+    other.set_content(
+        f'<form method="post" action="{base}/en/feedback">'
+        '<input name="article" value="guide/alert-zones"><button name="helpful" value="no">No</button></form>'
+    )
+    with other.expect_navigation() as navigation:
+        other.get_by_role("button", name="No").click()
+    assert navigation.value.status == 403
+    with database(app).sessions() as session:
+        assert [vote.helpful for vote in session.scalars(select(ArticleFeedback))] == [True]

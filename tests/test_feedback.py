@@ -1,12 +1,13 @@
 """'Was this helpful?' votes: stored per article and language, one per browser session."""
 
+import pytest
 from sqlalchemy import select
 
 from helpcenter.articles.models import ArticleFeedback
 from helpcenter.articles.operations import feedback_tallies
 from helpcenter.db import database
 
-from .conftest import csrf_token
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 
 
 def votes(app):
@@ -15,9 +16,9 @@ def votes(app):
 
 
 def vote(client, path, helpful, lang="en"):
-    token = csrf_token(client.get(path).get_data(as_text=True))
+    assert client.get(path).status_code == 200
     article = path.split("/", 2)[2]
-    response = client.post(f"/{lang}/feedback", data={"csrf_token": token, "article": article, "helpful": helpful})
+    response = client.post(f"/{lang}/feedback", data={"article": article, "helpful": helpful}, headers=SAME_ORIGIN)
     assert response.status_code == 303, response.get_data(as_text=True)[-600:]
     return response
 
@@ -52,15 +53,44 @@ def test_a_fallback_vote_counts_for_the_language_read(app, client):
     assert (stored.lang, stored.reader_lang) == ("en", "fr")
 
 
-def test_votes_need_the_csrf_token(app, client):
-    response = client.post("/en/feedback", data={"article": "guide/first", "helpful": "yes"})
-    assert response.status_code == 400
+def test_the_article_page_is_the_same_for_every_reader(app, client):
+    """No per-reader token in the form: the page can be cached and shared."""
+    first = client.get("/en/guide/first")
+    other_reader = app.test_client().get("/en/guide/first")
+    assert first.get_data() == other_reader.get_data()
+    assert 'name="csrf_token"' not in first.get_data(as_text=True)
+    assert "Set-Cookie" not in first.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://attacker.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_votes_posted_from_another_site_are_refused(app, client, headers):
+    response = client.post("/en/feedback", data={"article": "guide/first", "helpful": "yes"}, headers=headers)
+    assert response.status_code == 403
     assert votes(app) == []
 
 
+def test_votes_from_this_site_by_origin_alone_are_taken(app, client):
+    response = client.post(
+        "/en/feedback", data={"article": "guide/first", "helpful": "yes"}, headers={"Origin": "http://localhost"}
+    )
+    assert response.status_code == 303
+    assert len(votes(app)) == 1
+
+
 def test_votes_for_unknown_articles_or_values_are_refused(app, client):
-    token = csrf_token(client.get("/en/guide/first").get_data(as_text=True))
-    assert client.post("/en/feedback", data={"csrf_token": token, "article": "guide/nope", "helpful": "yes"}).status_code == 404
-    assert client.post("/en/feedback", data={"csrf_token": token, "article": "guide/_index", "helpful": "yes"}).status_code == 404
-    assert client.post("/en/feedback", data={"csrf_token": token, "article": "guide/first", "helpful": "maybe"}).status_code == 400
+    def post(article, helpful):
+        return client.post("/en/feedback", data={"article": article, "helpful": helpful}, headers=SAME_ORIGIN)
+
+    assert post("guide/nope", "yes").status_code == 404
+    assert post("guide/_index", "yes").status_code == 404
+    assert post("guide/first", "maybe").status_code == 400
+    assert post("", "yes").status_code == 400
     assert votes(app) == []

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import secrets
 
 from flask import (
+    Response,
     abort,
     current_app,
     make_response,
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
     session,
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.http import is_resource_modified, quote_etag
+from werkzeug.security import safe_join
 
 from helpcenter.content import SECTIONS, Kind, page_url
 from helpcenter.db import get_session
+from helpcenter.extensions import csrf
+from helpcenter.http_cache import cached_page
 from helpcenter.i18n import select_locale
 from helpcenter.library import current_library
+from helpcenter.security import cross_site
 from helpcenter.sla import PolicySet, load_policy_set
 
 from . import bp
@@ -28,6 +36,8 @@ from .forms import FeedbackForm
 from .operations import record_feedback, voter_key
 
 VOTES_KEY = "feedback_votes"
+#: Content images keep their names when edited: an hour, then revalidation.
+ASSET_MAX_AGE = 3600
 
 
 @bp.route("/")
@@ -39,6 +49,7 @@ def root():
 
 
 @bp.route("/<lang:lang>/")
+@cached_page()
 def home(lang: str):
     """Home: search box, sections, products, recently updated articles."""
     library = current_library()
@@ -54,6 +65,7 @@ def home(lang: str):
 
 
 @bp.route("/<lang:lang>/faq/")
+@cached_page()
 def faq_index(lang: str):
     """Questions and answers grouped by topic."""
     library = current_library()
@@ -67,6 +79,7 @@ def faq_index(lang: str):
 
 
 @bp.route("/<lang:lang>/guide/")
+@cached_page()
 def guide_index(lang: str):
     """The user guide's chapters in order."""
     library = current_library()
@@ -80,6 +93,7 @@ def guide_index(lang: str):
 
 
 @bp.route("/<lang:lang>/tutorials/")
+@cached_page()
 def tutorials_index(lang: str):
     """Products and their tutorials."""
     library = current_library()
@@ -96,6 +110,7 @@ def tutorials_index(lang: str):
 
 
 @bp.route("/<lang:lang>/tutorials/<product>/")
+@cached_page()
 def product_index(lang: str, product: str):
     """The tutorials of one product."""
     library = current_library()
@@ -112,19 +127,34 @@ def product_index(lang: str, product: str):
     )
 
 
+def reader_votes() -> tuple[tuple[str, bool], ...] | None:
+    """The reader's votes on the article asked for: all an article page shows of the session."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # no session to read: the page is the same for every such reader
+    votes = session.get(VOTES_KEY)
+    if not votes:
+        return None
+    # An article's address is its language, then its id.
+    page_id = request.path.split("/", 2)[2]
+    return tuple(sorted((key, vote) for key, vote in votes.items() if key.split(":", 1)[1] == page_id)) or None
+
+
 @bp.route("/<lang:lang>/faq/<slug>")
+@cached_page(variant=reader_votes)
 def question(lang: str, slug: str):
     """One question and its answer."""
     return _article(lang, f"faq/{slug}")
 
 
 @bp.route("/<lang:lang>/guide/<slug>")
+@cached_page(variant=reader_votes)
 def chapter(lang: str, slug: str):
     """One chapter of the user guide."""
     return _article(lang, f"guide/{slug}")
 
 
 @bp.route("/<lang:lang>/tutorials/<product>/<slug>")
+@cached_page(variant=reader_votes)
 def tutorial(lang: str, product: str, slug: str):
     """One tutorial of a product."""
     return _article(lang, f"tutorials/{product}/{slug}")
@@ -150,15 +180,17 @@ def _article(lang: str, page_id: str):
         previous=previous,
         following=following,
         chapters=chapters,
-        feedback_form=FeedbackForm(article=page_id),
         vote=session.get(VOTES_KEY, {}).get(f"{page.lang}:{page_id}"),
         alternates=_alternates(page_id),
     )
 
 
+@csrf.exempt
 @bp.route("/<lang:lang>/feedback", methods=["POST"])
 def feedback(lang: str):
     """Record "Was this helpful?" for an article, once per browser session."""
+    if cross_site():
+        abort(403)
     form = FeedbackForm()
     if not form.validate_on_submit():
         abort(400)
@@ -184,6 +216,7 @@ def feedback(lang: str):
 
 
 @bp.route("/<lang:lang>/contact")
+@cached_page()
 def contact(lang: str):
     """Support policy: hours, first-response targets and the ways to reach us."""
     return render_template("articles/contact.html", policies=policy_set(), alternates=all_languages())
@@ -222,9 +255,22 @@ def robots():
 
 @bp.route("/assets/<path:name>")
 def asset(name: str):
-    """A file from ``content/assets/`` (images shared by all languages)."""
-    response = make_response(send_from_directory(current_library().assets_dir, name, max_age=3600))
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    """A file from ``content/assets/`` (images shared by all languages), revalidated by ``ETag``.
+
+    A revalidation is answered before the file is opened (Werkzeug's own
+    ``304`` would leave it open until collected).
+    """
+    path = safe_join(str(current_library().assets_dir), name)
+    if path is None or not os.path.isfile(path):
+        abort(404)
+    stat = os.stat(path)
+    etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.timezone.utc)
+    headers = {"Cache-Control": f"public, max-age={ASSET_MAX_AGE}", "X-Content-Type-Options": "nosniff"}
+    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        return Response(status=304, headers={**headers, "ETag": quote_etag(etag)})
+    response = send_file(path, etag=etag, last_modified=modified, max_age=ASSET_MAX_AGE, conditional=False)
+    response.headers.update(headers)
     return response
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from flask import current_app, render_template, request
 
 from helpcenter.content import SECTIONS
-from helpcenter.library import count_search, current_library, run_search
+from helpcenter.http_cache import CachedPage, cache_key, page_cache
+from helpcenter.library import count_search, current_library, run_search, search_service
 from helpcenter.search import SearchUnavailable
 from helpcenter.search.params import InvalidSearch, search_request
 
@@ -16,10 +18,41 @@ from .routes import all_languages
 
 log = logging.getLogger(__name__)
 
+#: Results change with the index: browsers ask again every time.
+RESULTS_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+
+
+class Results(NamedTuple):
+    """A rendered results page, the words searched and whether anything was found."""
+
+    page: CachedPage
+    text: str
+    found: bool
+
 
 @bp.route("/<lang:lang>/search")
 def search(lang: str):
-    """Search results: ranked, highlighted, filtered, paginated, with suggestions."""
+    """Search results: ranked, highlighted, filtered, paginated, with suggestions.
+
+    A results page is kept for the index generation it was found in (popular
+    searches are asked again and again); every search is counted all the same.
+    """
+    cache = page_cache()
+    key = cache_key(search_service().generation()) if cache is not None else None
+    kept = cache.get(key) if cache is not None else None
+    if kept is None:
+        kept = _results_page(lang)
+        if not isinstance(kept, Results):
+            return kept
+        if cache is not None:
+            cache.put(key, kept)
+    page, text, found = kept
+    count_search(lang, text, found)
+    return page.response()
+
+
+def _results_page(lang: str):
+    """The :class:`Results` of the search asked for, or another answer (400, 503, the empty form)."""
     library = current_library()
     products = library.products(lang)
     context = {
@@ -44,8 +77,9 @@ def search(lang: str):
         log.warning("search unavailable: the index is being built")
         response = render_template("articles/search.html", unavailable=True, **context)
         return response, 503, {"Retry-After": "10"}
-    count_search(lang, wanted.text, found=results.total > 0)
     hits = [(hit, library.exact(hit.lang, hit.id)) for hit in results.hits]
-    return render_template(
+    html = render_template(
         "articles/search.html", results=results, hits=[(h, p) for h, p in hits if p is not None], **context
     )
+    page = CachedPage(html.encode(), "text/html", RESULTS_HEADERS)
+    return Results(page, wanted.text, results.total > 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,11 @@ class Resolved:
 
 
 class Library:
-    """All pages of all languages, as loaded from one content tree."""
+    """All pages of all languages, as loaded from one content tree.
+
+    A library never changes once loaded, so its listings are worked out once
+    per language and kept: serving a page never walks every page.
+    """
 
     def __init__(
         self,
@@ -41,6 +46,7 @@ class Library:
         problems: list[Problem],
         fingerprint: str,
         assets_dir: Path,
+        modified: dt.datetime | None = None,
     ) -> None:
         self._pages = pages
         self.languages = languages
@@ -49,6 +55,23 @@ class Library:
         self.problems = problems
         self.fingerprint = fingerprint
         self.assets_dir = assets_dir
+        #: When a file or folder of the tree last changed (second precision): the pages' Last-Modified.
+        self.modified = modified or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self._places: dict[tuple[str, str | None], list[str]] = {}
+        for page_id, by_lang in pages.items():
+            sample = next(iter(by_lang.values()))
+            if sample.kind is Kind.ARTICLE and sample.section:
+                self._places.setdefault((sample.section, None), []).append(page_id)
+                if sample.product is not None:
+                    self._places.setdefault((sample.section, sample.product), []).append(page_id)
+        self._listings: dict[tuple, object] = {}
+
+    def _listing(self, key: tuple, work):
+        """The listing called ``key``, worked out by ``work()`` the first time."""
+        try:
+            return self._listings[key]
+        except KeyError:
+            return self._listings.setdefault(key, work())
 
     def __len__(self) -> int:
         return sum(len(by_lang) for by_lang in self._pages.values())
@@ -105,28 +128,27 @@ class Library:
 
     def articles(self, lang: str, section: str, product: str | None = None) -> list[Resolved]:
         """Articles of a section (and product) readable in ``lang``, in order."""
-        found = []
-        for page_id, by_lang in self._pages.items():
-            sample = next(iter(by_lang.values()))
-            if sample.kind is not Kind.ARTICLE or sample.section != section:
-                continue
-            if product is not None and sample.product != product:
-                continue
-            resolved = self.resolve(lang, page_id)
-            if resolved is not None:
-                found.append(resolved)
-        return sorted(found, key=lambda item: item.page.sort_key)
+
+        def work() -> list[Resolved]:
+            found = [self.resolve(lang, page_id) for page_id in self._places.get((section, product), ())]
+            return sorted((item for item in found if item is not None), key=lambda item: item.page.sort_key)
+
+        return list(self._listing(("articles", lang, section, product), work))
 
     def products(self, lang: str) -> list[tuple[str, Resolved | None]]:
         """Products with tutorials, with their ``_index.md`` where there is one."""
-        slugs = {
-            page.product
-            for by_lang in self._pages.values()
-            for page in by_lang.values()
-            if page.product and self.resolve(lang, page.id) is not None
-        }
-        products = [(slug, self.resolve(lang, f"tutorials/{slug}/_index")) for slug in slugs]
-        return sorted(products, key=lambda item: (item[1].page.sort_key if item[1] else (10**6, item[0])))
+
+        def work() -> list[tuple[str, Resolved | None]]:
+            slugs = {
+                page.product
+                for by_lang in self._pages.values()
+                for page in by_lang.values()
+                if page.product and self.resolve(lang, page.id) is not None
+            }
+            products = [(slug, self.resolve(lang, f"tutorials/{slug}/_index")) for slug in slugs]
+            return sorted(products, key=lambda item: (item[1].page.sort_key if item[1] else (10**6, item[0])))
+
+        return list(self._listing(("products", lang), work))
 
     def faq_topics(self, lang: str) -> list[tuple[str | None, list[Resolved]]]:
         """Questions grouped by topic; topics alphabetical, questions without one last."""
@@ -137,26 +159,35 @@ class Library:
 
     def neighbours(self, lang: str, page: Page) -> tuple[Resolved | None, Resolved | None]:
         """The previous and next article of the same section (and product)."""
-        siblings = self.articles(lang, page.section or "", page.product)
-        ids = [item.page.id for item in siblings]
-        if page.id not in ids:
+        section, product = page.section or "", page.product
+
+        def work() -> tuple[list[Resolved], dict[str, int]]:
+            siblings = self.articles(lang, section, product)
+            return siblings, {item.page.id: index for index, item in enumerate(siblings)}
+
+        siblings, positions = self._listing(("neighbours", lang, section, product), work)
+        index = positions.get(page.id)
+        if index is None:
             return None, None
-        index = ids.index(page.id)
         previous = siblings[index - 1] if index > 0 else None
         following = siblings[index + 1] if index + 1 < len(siblings) else None
         return previous, following
 
     def recently_updated(self, lang: str, limit: int = 5) -> list[Resolved]:
         """Dated articles readable in ``lang``, most recently updated first."""
-        items = [
-            resolved
-            for page_id, by_lang in self._pages.items()
-            if next(iter(by_lang.values())).kind is Kind.ARTICLE
-            and (resolved := self.resolve(lang, page_id)) is not None
-            and resolved.page.updated is not None
-        ]
-        items.sort(key=lambda item: (item.page.updated, item.page.title), reverse=True)
-        return items[:limit]
+
+        def work() -> list[Resolved]:
+            items = [
+                resolved
+                for page_id, by_lang in self._pages.items()
+                if next(iter(by_lang.values())).kind is Kind.ARTICLE
+                and (resolved := self.resolve(lang, page_id)) is not None
+                and resolved.page.updated is not None
+            ]
+            items.sort(key=lambda item: (item.page.updated, item.page.title), reverse=True)
+            return items[:limit]
+
+        return list(self._listing(("recent", lang, limit), work))
 
     def all_pages(self, languages: Iterable[str] | None = None) -> list[Page]:
         """Every loaded page, optionally only of some languages."""

@@ -6,6 +6,7 @@ reported as a :class:`Problem` with its path and left out.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .cache import RenderCache, stamp_of
 from .frontmatter import FrontMatterError, parse_front_matter
 from .library import Library
 from .model import HOME_ID, SECTIONS, Kind, Page, Problem
@@ -46,12 +48,15 @@ def load_library(
     *,
     source_language: str = "en",
     fallback_chain: Iterable[str] = ("en", "fr"),
+    cache_dir: Path | str | None = None,
 ) -> Library:
     """Load every configured language folder of ``content_dir``.
 
     Folders that are not configured languages (other than ``assets``) are
     reported and ignored.  Returns the library with all pages that could be
-    read and the list of problems met.
+    read and the list of problems met.  With ``cache_dir``, files unchanged
+    since the last load are taken from the :class:`RenderCache` kept there
+    instead of being rendered again.
     """
     content_dir = Path(content_dir)
     languages = tuple(languages)
@@ -66,14 +71,32 @@ def load_library(
             if entry.is_dir() and entry.name not in languages and entry.name != "assets":
                 if not entry.name.startswith("."):
                     problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
+    cache = RenderCache(cache_dir, content_dir, languages) if cache_dir is not None else None
+    newest = _newest_folder(content_dir)
     for lang in languages:
         root = content_dir / lang
         if not root.is_dir():
             continue
         for path in sorted(_markdown_files(root)):
-            page = _load_page(path, root, content_dir, lang, renderer, problems)
+            relative = path.relative_to(content_dir).as_posix()
+            try:
+                stamp = stamp_of(path.stat())
+                newest = max(newest, stamp[1])
+            except OSError:
+                stamp = None
+            cached = cache.get(relative, stamp) if cache is not None and stamp is not None else None
+            if cached is not None:
+                page, file_problems = cached
+            else:
+                file_problems = []
+                page = _load_page(path, root, lang, relative, renderer, file_problems)
+                if cache is not None and stamp is not None:
+                    cache.put(relative, stamp, page, tuple(file_problems))
+            problems.extend(file_problems)
             if page is not None:
                 pages.setdefault(page.id, {})[lang] = page
+    if cache is not None:
+        cache.save()
     for problem in problems:
         log.warning("content: %s", problem)
     return Library(
@@ -84,7 +107,20 @@ def load_library(
         problems=problems,
         fingerprint=fingerprint,
         assets_dir=content_dir / "assets",
+        modified=dt.datetime.fromtimestamp(newest // 10**9, dt.timezone.utc),
     )
+
+
+def _newest_folder(content_dir: Path) -> int:
+    """The latest modification time (ns) of the tree's folders: adding or removing a file changes it."""
+    newest = 0
+    for folder, dirnames, _files in os.walk(content_dir, followlinks=False):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        try:
+            newest = max(newest, os.stat(folder).st_mtime_ns)
+        except OSError:
+            continue
+    return newest
 
 
 def _markdown_files(root: Path) -> Iterator[Path]:
@@ -117,12 +153,11 @@ def _place(page_id: str) -> tuple[Kind, str | None, str | None, str | None] | No
 def _load_page(
     path: Path,
     root: Path,
-    content_dir: Path,
     lang: str,
+    relative: str,
     renderer: MarkdownRenderer,
     problems: list[Problem],
 ) -> Page | None:
-    relative = path.relative_to(content_dir).as_posix()
     page_id = path.relative_to(root).with_suffix("").as_posix()
     place = _place(page_id)
     if place is None:

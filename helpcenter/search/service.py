@@ -42,6 +42,7 @@ class SearchService:
         self._builder: threading.Thread | None = None
         self._lock = threading.Lock()
         self._fingerprints: dict[str, str | None] = {}
+        self._wanted: tuple[Library, str] | None = None
 
     def index_fingerprint(self) -> str | None:
         """The fingerprint of the current generation, read once per generation."""
@@ -53,9 +54,18 @@ class SearchService:
             self._fingerprints[generation.name] = manifest["fingerprint"] if manifest else None
         return self._fingerprints[generation.name]
 
+    def generation(self) -> str | None:
+        """The name of the current generation (it changes whenever the index does)."""
+        generation = current_generation(self.index_dir)
+        return generation.name if generation is not None else None
+
     def is_fresh(self, library: Library) -> bool:
         """Whether the current index holds exactly what the library says."""
-        return self.index_fingerprint() == library_fingerprint(library)
+        wanted = self._wanted
+        if wanted is None or wanted[0] is not library:
+            # Worked out once per loaded library, not on every search.
+            wanted = self._wanted = (library, library_fingerprint(library))
+        return self.index_fingerprint() == wanted[1]
 
     def ensure(self, library: Library, *, wait: bool) -> None:
         """Bring the index up to date now (``wait``) or in the background."""

@@ -100,6 +100,11 @@ def logout():
 def init_login(app) -> None:
     """Bind the login manager: unauthenticated staff pages send to the login form."""
     login_manager.init_app(app)
+    # Staff never get a remember-me cookie (sessions end after a working day),
+    # so Flask-Login's hook that keeps one up to date has nothing to do; left
+    # in, it would read the session on every response and make every public
+    # page and static file vary on the Cookie header.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     login_manager.login_view = "staff.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.session_protection = "strong"

@@ -1,0 +1,225 @@
+"""``make bench``: the site's pages against a minimal Flask page, under the same gunicorn.
+
+For each content tree (the demo site, then the tldr corpus as ten thousand
+articles), the help centre is started under gunicorn with two workers on
+loopback, beside a minimal Flask app answering a fixed page under the same
+settings.  wrk loads each page in turn (articles and searches cycle through
+many different URLs) and the table gives requests per second, latency p50
+and p99, and each page's ratio to the minimal page, measured in the same run.
+Also printed: the time from starting gunicorn to answering, with the index
+and the rendered pages already on disk (and without the rendered pages), and
+the memory of each worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from helpcenter.config import LANGUAGES
+from helpcenter.content import page_url
+
+from .corpus import unpack_as_content
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TITLE = re.compile(r"^(?:title:\s*[\"']?(?P<front>.+?)[\"']?|#\s+(?P<heading>.+?))\s*$", re.MULTILINE)
+
+
+@dataclass
+class Load:
+    """What wrk measured on one page."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(base: str, paths: list[str], seconds: int, connections: int, script_dir: Path) -> Load:
+    """Load ``paths`` in turn for ``seconds`` and return wrk's figures."""
+    script = script_dir / "paths.lua"
+    listed = ",\n".join('  "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in paths)
+    script.write_text(
+        "local paths = {\n" + listed + "\n}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", output))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return Load(rps, _ms(output, "50%"), _ms(output, "99%"), errors)
+
+
+def _ms(output: str, share: str) -> float:
+    value, unit = re.search(rf"^\s+{share}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+class Server:
+    """gunicorn serving one WSGI app on a free loopback port with the project's settings."""
+
+    def __init__(self, app: str, env: dict[str, str], port: int, log: Path) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2", "GUNICORN_ACCESSLOG": ""}
+        self.app = app
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self, ready_path: str) -> float:
+        """Start gunicorn; return the seconds until it answered ``ready_path``."""
+        started = time.perf_counter()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "--config", str(PROJECT / "gunicorn.conf.py"), self.app],
+                cwd=PROJECT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.base + ready_path, timeout=1) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.02)
+
+    def worker_memory(self) -> list[tuple[float, float]]:
+        """Resident and proportional memory (MB) of each worker: shared pages count once in PSS."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        memory = []
+        for pid in children:
+            fields = dict(
+                line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+            )
+            memory.append(tuple(int(fields[name].split()[0]) / 1024 for name in ("Rss", "Pss")))
+        return memory
+
+    def stop(self) -> None:
+        """Stop gunicorn and wait for it."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def sample_pages(content: Path, count: int) -> tuple[list[str], list[str]]:
+    """Article URLs spread over the languages, and searches for their titles' first words."""
+    files = sorted(path for path in content.glob("*/*/**/*.md") if path.name != "_index.md")
+    chosen = random.Random(8).sample(files, min(count, len(files)))
+    articles, searches = [], []
+    for path in chosen:
+        lang, page_id = path.relative_to(content).parts[0], path.relative_to(content / path.relative_to(content).parts[0])
+        articles.append(quote(page_url(lang, page_id.with_suffix("").as_posix())))
+        match = TITLE.search(path.read_text(encoding="utf-8"))
+        words = (match.group("front") or match.group("heading")).split()[:3] if match else [page_id.stem]
+        searches.append(f"/{lang}/search?q=" + quote(" ".join(words)))
+    return articles, searches
+
+
+def prepare(content: Path, instance: Path) -> dict[str, str]:
+    """Environment for an app over ``content``: database migrated, index built, pages rendered."""
+    env = {
+        **os.environ,
+        "HELPCENTER_CONTENT_DIR": str(content),
+        "HELPCENTER_INDEX_DIR": str(instance / "index"),
+        "HELPCENTER_CACHE_DIR": str(instance / "cache"),
+        "HELPCENTER_DATABASE_URL": f"sqlite:///{instance / 'helpcenter.sqlite3'}",
+        "HELPCENTER_SECRET_KEY": "benchmark-only-secret",
+        "HELPCENTER_COOKIE_SECURE": "false",
+    }
+    for command in (["db", "upgrade"], ["index", "build"]):
+        subprocess.run([str(BIN / "helpcenter"), *command], env=env, check=True, capture_output=True)
+    return env
+
+
+def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, port: int) -> None:
+    """Start both servers over one content tree, load every page, print the table."""
+    instance = work / name.split()[0]
+    instance.mkdir()
+    env = prepare(content, instance)
+    articles, searches = sample_pages(content, args.pages)
+    pages = {
+        "minimal page": (None, ["/"]),
+        "article": ("app", articles),
+        "home": ("app", [f"/{lang}/" for lang in LANGUAGES]),
+        "search results": ("app", searches),
+        "ticket form": ("app", [f"/{lang}/tickets/new" for lang in LANGUAGES]),
+    }
+    minimal = Server("benchmarks.minimal:app", env, port, instance / "minimal.log")
+    app = Server("helpcenter.wsgi:app", env, port + 1, instance / "app.log")
+
+    shutil.rmtree(instance / "cache")
+    cold = app.start("/readyz")
+    app.stop()
+    warm = app.start("/readyz")
+    minimal.start("/")
+    try:
+        results: dict[str, Load] = {}
+        floor: list[Load] = []
+        for label, (server, paths) in [*pages.items(), ("minimal page", (None, ["/"]))]:
+            base = (app if server else minimal).base
+            wrk(base, paths, args.warmup, args.connections, instance)
+            load = wrk(base, paths, args.seconds, args.connections, instance)
+            if server is None:
+                floor.append(load)
+            else:
+                results[label] = load
+        memory = app.worker_memory()
+    finally:
+        app.stop()
+        minimal.stop()
+
+    base_rps = sum(load.rps for load in floor) / len(floor)
+    print(f"\n{name}: {args.seconds} s per page, wrk -t1 -c{args.connections}, gunicorn 2 sync workers")
+    print(f"{'page':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
+    for label, load in [("minimal page", Load(base_rps, floor[0].p50_ms, floor[0].p99_ms, 0)), *results.items()]:
+        print(f"{label:<16}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.rps / base_rps:>8.0%}{load.errors:>8}")
+    print(f"minimal page before / after: {floor[0].rps:.0f} / {floor[-1].rps:.0f} req/s")
+    print(f"start-up to first answer: {warm:.2f} s (index and rendered pages on disk); {cold:.2f} s rendering every page")
+    print("memory per worker: " + ", ".join(f"RSS {rss:.0f} MB (PSS {pss:.0f} MB)" for rss, pss in memory))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark over the demo site and the tldr corpus."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="load time per page")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up time per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pages", type=int, default=300, help="different articles and searches to cycle through")
+    parser.add_argument("--tree", choices=("demo", "tldr", "both"), default="both")
+    parser.add_argument("--port", type=int, default=8710)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
+        work = Path(tmp)
+        if args.tree in ("demo", "both"):
+            bench_tree("demo site", PROJECT / "content", work, args, args.port)
+        if args.tree in ("tldr", "both"):
+            counts = unpack_as_content(work / "tldr")
+            print(f"\ntldr corpus: {sum(counts.values())} pages {counts}")
+            bench_tree("tldr corpus", work / "tldr", work, args, args.port + 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""A cache of rendered pages on disk, so that start-up does not render every file again.
+
+Rendering Markdown is the slow part of loading content (about a millisecond
+a file); a server restarting over ten thousand unchanged files should not
+pay it.  The cache maps each file's path below ``content/`` to the page it
+gave and the problems it had, and is valid for a file as long as the file's
+size and modification time are unchanged.  It is a rebuildable cache: a
+missing, unreadable or outdated cache file only means rendering again, and a
+new one is written atomically beside it.
+
+The cache is a pickle written by this process for this process: it lives in
+the app's instance folder, which only the app writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .model import Page, Problem
+
+log = logging.getLogger(__name__)
+
+#: What a cached file is known by: its size and modification time in nanoseconds.
+Stamp = tuple[int, int]
+Entry = tuple[Stamp, Page | None, tuple[Problem, ...]]
+
+_RENDERING_MODULES = ("model.py", "frontmatter.py", "render.py", "loader.py", "revision.py")
+_RENDERING_PACKAGES = ("markdown", "nh3", "pygments")
+
+
+@cache
+def rendering_version() -> str:
+    """A digest of the code that turns a file into a page: a change to it empties the cache."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _RENDERING_MODULES:
+        digest.update((here / name).read_bytes())
+    for package in _RENDERING_PACKAGES:
+        digest.update(f"{package}={metadata.version(package)}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def stamp_of(stat: os.stat_result) -> Stamp:
+    """The stamp of a file from its ``stat``."""
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+class RenderCache:
+    """Rendered pages of one content folder and set of languages, by file."""
+
+    def __init__(self, cache_dir: Path | str, content_dir: Path, languages: tuple[str, ...]) -> None:
+        identity = f"{content_dir.resolve()}\0{','.join(languages)}\0{rendering_version()}"
+        name = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.path = Path(cache_dir) / f"content-{name}.pickle"
+        self._entries: dict[str, Entry] = self._read()
+        self._used: dict[str, Entry] = {}
+
+    def _read(self) -> dict[str, Entry]:
+        try:
+            with self.path.open("rb") as file:
+                entries = pickle.load(file)
+        except FileNotFoundError:
+            return {}
+        except Exception:  # noqa: BLE001 - any damage means: render again
+            log.warning("content cache %s is unreadable; pages are rendered again", self.path, exc_info=True)
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, relative: str, stamp: Stamp) -> tuple[Page | None, tuple[Problem, ...]] | None:
+        """The cached page and problems of a file, or None when the file changed since."""
+        entry = self._entries.get(relative)
+        if entry is None or entry[0] != stamp:
+            return None
+        self._used[relative] = entry
+        return entry[1], entry[2]
+
+    def put(self, relative: str, stamp: Stamp, page: Page | None, problems: tuple[Problem, ...]) -> None:
+        """Remember what a file gave."""
+        self._used[relative] = (stamp, page, problems)
+
+    def save(self) -> None:
+        """Write the entries of this load, if they differ from the file's; never fails the load."""
+        if self._used == self._entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".content-", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    pickle.dump(self._used, file, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            log.warning("content cache %s could not be written", self.path, exc_info=True)
