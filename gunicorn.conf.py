@@ -10,7 +10,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 preload_app = True
 timeout = 30
 graceful_timeout = 20
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are not recycled by default: what they keep (rendered pages, open
+# searchers) is bounded, and a recycled worker starts over with none of it.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -48,13 +48,31 @@ class Load:
     errors: int
 
 
-def wrk(base: str, paths: list[str], seconds: int, connections: int, script_dir: Path) -> Load:
-    """Load ``paths`` in turn for ``seconds`` and return wrk's figures."""
+@dataclass(frozen=True)
+class Target:
+    """A page of the table: the URLs wrk cycles through, and how it asks for them."""
+
+    paths: list[str]
+    app: bool = True
+    cookie: bool = False
+    unique: bool = False
+
+
+def wrk(base: str, target: Target, seconds: int, connections: int, script_dir: Path) -> Load:
+    """Load the target's paths in turn for ``seconds`` and return wrk's figures.
+
+    With ``cookie`` every request carries a language cookie (a returning
+    reader); with ``unique`` each gets a parameter of its own, so that no
+    answer can be kept from one request to the next.
+    """
     script = script_dir / "paths.lua"
-    listed = ",\n".join('  "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in paths)
+    listed = ",\n".join('  "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in target.paths)
+    suffix = ' .. "&n=" .. n' if target.unique else ""
     script.write_text(
-        "local paths = {\n" + listed + "\n}\nlocal i = 0\n"
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        "local paths = {\n" + listed + "\n}\nlocal i, n = 0, 0\n"
+        + ('wrk.headers["Cookie"] = "hc_lang=en"\n' if target.cookie else "")
+        + "request = function()\n  i = i % #paths + 1\n  n = n + 1\n"
+        + f"  return wrk.format('GET', paths[i]{suffix})\nend\n"
     )
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
@@ -158,12 +176,16 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
     instance.mkdir()
     env = prepare(content, instance)
     articles, searches = sample_pages(content, args.pages)
+    floor = Target(["/"], app=False)
     pages = {
-        "minimal page": (None, ["/"]),
-        "article": ("app", articles),
-        "home": ("app", [f"/{lang}/" for lang in LANGUAGES]),
-        "search results": ("app", searches),
-        "ticket form": ("app", [f"/{lang}/tickets/new" for lang in LANGUAGES]),
+        "minimal page": floor,
+        "article": Target(articles),
+        "home": Target([f"/{lang}/" for lang in LANGUAGES]),
+        "search results": Target(searches),
+        "ticket form": Target([f"/{lang}/tickets/new" for lang in LANGUAGES]),
+        "article, cookie": Target(articles, cookie=True),
+        "home, cookie": Target([f"/{lang}/" for lang in LANGUAGES], cookie=True),
+        "search, new": Target(searches, unique=True),
     }
     minimal = Server("benchmarks.minimal:app", env, port, instance / "minimal.log")
     app = Server("helpcenter.wsgi:app", env, port + 1, instance / "app.log")
@@ -175,26 +197,28 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
     minimal.start("/")
     try:
         results: dict[str, Load] = {}
-        floor: list[Load] = []
-        for label, (server, paths) in [*pages.items(), ("minimal page", (None, ["/"]))]:
-            base = (app if server else minimal).base
-            wrk(base, paths, args.warmup, args.connections, instance)
-            load = wrk(base, paths, args.seconds, args.connections, instance)
-            if server is None:
-                floor.append(load)
-            else:
+        floors: list[Load] = []
+        for label, target in [*pages.items(), ("minimal page", floor)]:
+            base = (app if target.app else minimal).base
+            wrk(base, target, args.warmup, args.connections, instance)
+            load = wrk(base, target, args.seconds, args.connections, instance)
+            if target.app:
                 results[label] = load
+            else:
+                floors.append(load)
         memory = app.worker_memory()
     finally:
         app.stop()
         minimal.stop()
 
-    base_rps = sum(load.rps for load in floor) / len(floor)
+    base_rps = sum(load.rps for load in floors) / len(floors)
     print(f"\n{name}: {args.seconds} s per page, wrk -t1 -c{args.connections}, gunicorn 2 sync workers")
     print(f"{'page':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
-    for label, load in [("minimal page", Load(base_rps, floor[0].p50_ms, floor[0].p99_ms, 0)), *results.items()]:
+    for label, load in [("minimal page", Load(base_rps, floors[0].p50_ms, floors[0].p99_ms, 0)), *results.items()]:
         print(f"{label:<16}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.rps / base_rps:>8.0%}{load.errors:>8}")
-    print(f"minimal page before / after: {floor[0].rps:.0f} / {floor[-1].rps:.0f} req/s")
+    print(f"minimal page before / after: {floors[0].rps:.0f} / {floors[-1].rps:.0f} req/s")
+    print("cookie: a returning reader's request, answered by Flask from the pages it keeps;")
+    print("search, new: every request a search never asked before (nothing kept can answer it)")
     print(f"start-up to first answer: {warm:.2f} s (index and rendered pages on disk); {cold:.2f} s rendering every page")
     print("memory per worker: " + ", ".join(f"RSS {rss:.0f} MB (PSS {pss:.0f} MB)" for rss, pss in memory))
 

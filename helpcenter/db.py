@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -77,20 +78,27 @@ def increment_counter(session: Session, model: type[Base], *, by: int = 1, **key
     Two requests that create the same row at once collide on its unique
     constraint; the loser counts on the winner's row.
     """
+    increment_counters(session, model, [(keys, by)])
+
+
+def increment_counters(session: Session, model: type[Base], increments: Iterable[tuple[dict, int]]) -> None:
+    """Add to the counts of several rows of ``model`` in one transaction (see :func:`increment_counter`)."""
+    increments = list(increments)
     for _attempt in range(3):
-        row = session.scalars(select(model).filter_by(**keys)).first()
-        if row is None:
-            row = model(**keys, count=0)
-            session.add(row)
-        row.count += by
-        if hasattr(row, "last_seen"):
-            row.last_seen = utcnow()
         try:
+            for keys, by in increments:
+                row = session.scalars(select(model).filter_by(**keys)).first()
+                if row is None:
+                    row = model(**keys, count=0)
+                    session.add(row)
+                row.count += by
+                if hasattr(row, "last_seen"):
+                    row.last_seen = utcnow()
             session.commit()
             return
         except IntegrityError:
             session.rollback()
-    raise RuntimeError(f"could not count {model.__name__} {keys}")
+    raise RuntimeError(f"could not count {model.__name__} {[keys for keys, _by in increments][:3]}")
 
 
 def database(app: Flask | None = None) -> Database:

@@ -15,14 +15,14 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpcenter.db import increment_counter
+from helpcenter.db import increment_counters
 
 from .models import SearchCount
 
 _EMAIL = re.compile(r"\S+@\S+")
 _NUMBER = re.compile(r"\d[\d .-]{3,}\d")
 MAX_LENGTH = 120
-FLUSH_EVERY = 100
+FLUSH_EVERY = 500
 FLUSH_SECONDS = 30.0
 
 
@@ -58,8 +58,10 @@ class SearchTally:
             pending, self._pending = self._pending, Counter()
             self._flushed = time.monotonic()
         try:
-            for (lang, text, found), count in pending.items():
-                increment_counter(session, SearchCount, by=count, lang=lang, query=text, found=found)
+            increments = [
+                ({"lang": lang, "query": text, "found": found}, count) for (lang, text, found), count in pending.items()
+            ]
+            increment_counters(session, SearchCount, increments)
         except Exception:
             with self._lock:
                 self._pending.update(pending)
