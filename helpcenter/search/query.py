@@ -67,7 +67,8 @@ def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), pre
     terms = [("content", term, EXACT_BOOST if term.startswith(EXACT) else 1.0) for term in found]
     if prefix and len(word) >= 2:
         terms.append(("prefix", fold(word)[:15], 0.5))
-    return Clause(tuple(terms)) if terms else None
+    exact = frozenset(term for _, term, _ in terms if term.startswith(EXACT))
+    return Clause(tuple(terms), exact=exact) if terms else None
 
 
 def phrase_clause(lang: str, phrase: list[str]) -> Clause | None:

@@ -30,11 +30,13 @@ class Clause:
 
     A document matches a word's clause when it has any of ``terms`` (a
     field, a term and its weight), and a ``phrase`` clause when it has all
-    of them at consecutive positions, in order.
+    of them at consecutive positions, in order.  It matches the clause
+    *as typed* when it has one of the ``exact`` terms (a phrase: always).
     """
 
     terms: tuple[tuple[str, str, float], ...]
     phrase: bool = False
+    exact: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,11 @@ def rank(
 ) -> Ranked:
     """The documents matching all (or any) clauses, the best ``limit`` of them scored.
 
-    A document's score adds up, over the terms it has, the term's weight times
-    its BM25 score; ``accept`` keeps only the documents a filter allows.
+    Documents that match more clauses as typed come first (a page with every
+    word as written before one that needs an inflection of some); then
+    scores decide: a document's score adds up, over the terms it has, the
+    term's weight times its BM25 score.  ``accept`` keeps only the documents
+    a filter allows.
     """
     terms = [
         [(term, weight) for fieldname, text, weight in clause.terms if (term := view.term(fieldname, text))]
@@ -214,10 +219,12 @@ def rank(
 
     lengths, average, saturation = view.lengths, view.average_length, K1 + 1
     scores = dict.fromkeys(candidates, 0.0)
+    as_typed = dict.fromkeys(candidates, 0)
     norms = {docnum: K1 * (1 - B + B * lengths[docnum] / average) for docnum in candidates}
     for clause, clause_found, documents in zip(clauses, found, matched):
         # A phrase counts only where its words follow each other.
         scoring = candidates & documents if clause.phrase else candidates
+        typed = scoring if clause.phrase else set()
         for term, weight, postings in clause_found:
             term_weight = weight * idf(view.document_count, term.frequency) * saturation
             frequencies = postings.weights
@@ -225,10 +232,15 @@ def rank(
                 pairs = ((docnum, frequency) for docnum, frequency in frequencies.items() if docnum in scoring)
             else:
                 pairs = ((docnum, frequencies[docnum]) for docnum in scoring if docnum in frequencies)
+            exact = not clause.phrase and term.text in clause.exact
             for docnum, frequency in pairs:
                 scores[docnum] += term_weight * frequency / (frequency + norms[docnum])
-    best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-    return Ranked(len(candidates), best)
+                if exact:
+                    typed.add(docnum)
+        for docnum in typed:
+            as_typed[docnum] += 1
+    best = heapq.nsmallest(limit, candidates, key=lambda docnum: (-as_typed[docnum], -scores[docnum], docnum))
+    return Ranked(len(candidates), [(docnum, scores[docnum]) for docnum in best])
 
 
 def _clause_postings(

@@ -9,7 +9,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from helpcenter.content import Kind, Page
 
-from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, stop_words, text_analyzer, words
+from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
 SCHEMA_VERSION = 5
@@ -25,7 +25,7 @@ def schema(lang: str) -> Schema:
         product=ID(sortable=True),
         # Title, lead and body in one field, each part with its weight.
         content=TEXT(analyzer=analyzer),
-        # How many words (stop words aside) the content has: ranking normalises by it.
+        # How many words the page's text has: ranking normalises by it.
         length=COLUMN(NumericColumn("I")),
         prefix=TEXT(analyzer=prefix_analyzer(lang), phrase=False),
         # The words of the page as written, so that an update can take them out
@@ -61,7 +61,7 @@ def document(page: Page) -> dict:
         "section": page.section or "",
         "product": page.product or "",
         "content": content,
-        "length": content_length(page.lang, content),
+        "length": len(words(page.text)),
         "prefix": f"{page.title} {' '.join(page.headings)} {' '.join(page.tags)}",
         "words": " ".join(page_words(page)),
     }
@@ -71,8 +71,3 @@ def page_words(page: Page) -> list[str]:
     """The distinct words of a page, as written (lowercase)."""
     return sorted(set(words(f"{page.title} {page.summary} {page.text}")))
 
-
-def content_length(lang: str, content: str) -> int:
-    """How many words of the content are not stop words."""
-    stops = stop_words(lang)
-    return sum(word not in stops for word in words(content))
