@@ -15,7 +15,7 @@ from pathlib import Path
 
 from whoosh import highlight
 
-from .analysis import word_terms
+from .analysis import EXACT, word_terms
 from .query import build_query, clean, parse, query_terms
 from .ranking import IndexView, Ranked, rank
 from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
@@ -228,7 +228,8 @@ def _unknown_words(view: IndexView, vocabulary: Vocabulary, lang: str, typed: li
         if allowed_typos(word)
         and word not in vocabulary
         and not any(char.isdigit() for char in word)
-        and not any(view.term("content", term) for term in word_terms(lang, word))
+        # A word's exact term is indexed along with its stems: the stems tell whether any form is.
+        and not any(view.term("content", term) for term in word_terms(lang, word) if not term.startswith(EXACT))
     ]
 
 

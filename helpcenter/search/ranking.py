@@ -249,12 +249,18 @@ def _clause_postings(
     """The postings of a clause's terms, and the documents that match the clause."""
     if clause.phrase and len(terms) < len(clause.terms):
         return [], set()  # a word of the phrase is in no document
-    found = [(term, weight, view.postings(term, within=within, positions=clause.phrase)) for term, weight in terms]
     if clause.phrase:
-        documents = set(found[0][2].weights) if found else set()
-        for _, _, postings in found[1:]:
-            documents &= postings.weights.keys()
+        # The rarest word first: the others are read only where it is.
+        read: dict[int, Postings] = {}
+        documents = within
+        for index in sorted(range(len(terms)), key=lambda index: terms[index][0].frequency):
+            read[index] = view.postings(terms[index][0], within=documents, positions=True)
+            documents = set(read[index].weights) if documents is None else documents & read[index].weights.keys()
+            if not documents:
+                return [], set()
+        found = [(term, weight, read[index]) for index, (term, weight) in enumerate(terms)]
         return found, _with_sequence(view, [postings for _, _, postings in found], documents)
+    found = [(term, weight, view.postings(term, within=within)) for term, weight in terms]
     documents: set[int] = set()
     for _, _, postings in found:
         documents.update(postings.weights)
