@@ -12,7 +12,7 @@ from helpcenter.content import Kind, Page
 from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def schema(lang: str) -> Schema:
