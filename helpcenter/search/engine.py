@@ -15,8 +15,9 @@ from pathlib import Path
 
 from whoosh import highlight
 
-from .analysis import word_terms
-from .query import build_query, clean, filter_query, parse
+from .analysis import EXACT, word_terms
+from .query import build_query, clean, parse, query_terms
+from .ranking import IndexView, Ranked, rank
 from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
 from .store import CURRENT, current_generation, open_index, read_vocabulary
 from .typos import Vocabulary, allowed_typos
@@ -35,16 +36,18 @@ class _Generation:
         self.path = path
         self.indexes = {lang: open_index(path / lang) for lang in languages}
         self._vocabularies: dict[str, Vocabulary] = {}
-        self._columns: dict[str, tuple[list, list, list]] = {}
+        self._columns: dict[str, tuple[list, list, list, list]] = {}
         self._lock = threading.Lock()
 
-    def columns(self, lang: str, searcher) -> tuple[list, list, list]:
-        """Id, section and product of every document number, read once per generation."""
+    def columns(self, lang: str, searcher) -> tuple[list, list, list, list]:
+        """Id, section, product and length of every document number, read once per generation."""
         with self._lock:
             if lang not in self._columns:
                 reader = searcher.reader()
+                # An index without documents has no columns.
                 self._columns[lang] = tuple(
-                    list(reader.column_reader(name)) for name in ("id", "section", "product")
+                    list(reader.column_reader(name)) if reader.doc_count_all() else []
+                    for name in ("id", "section", "product", "length")
                 )
             return self._columns[lang]
 
@@ -89,20 +92,22 @@ class WhooshSearchEngine:
                 self._generation, self._pid = generation, os.getpid()
         return generation
 
-    def _searcher(self, generation: _Generation, lang: str):
-        cache = getattr(self._local, "searchers", None)
+    def _view(self, generation: _Generation, lang: str) -> IndexView:
+        """This thread's view of a language's index (Whoosh's files are read with seek and read)."""
+        cache = getattr(self._local, "views", None)
         if cache is None or cache[0] is not generation:
             if cache is not None:
-                for searcher in cache[1].values():
-                    searcher.close()
+                for view in cache[1].values():
+                    view.searcher.close()
             cache = (generation, {})
-            self._local.searchers = cache
-        searcher = cache[1].get(lang)
-        if searcher is None:
-            searcher = cache[1][lang] = generation.indexes[lang].searcher()
+            self._local.views = cache
+        view = cache[1].get(lang)
+        if view is None:
+            searcher = generation.indexes[lang].searcher()
+            view = cache[1][lang] = IndexView(searcher, generation.columns(lang, searcher)[3])
             with self._lock:
                 self._open = [open_ for open_ in self._open if not open_.is_closed] + [searcher]
-        return searcher
+        return view
 
     def close(self) -> None:
         """Close every searcher this engine opened, in every thread."""
@@ -123,34 +128,35 @@ class WhooshSearchEngine:
         parsed = parse(text, as_you_type=request.as_you_type)
         if parsed.empty:
             return SearchResults(request=request, query=text, total=0, hits=[])
-        snippets = text_of is not None
-        found = self._in_language(generation, request, parsed, snippets)
+        found = self._in_language(generation, request, parsed)
         results, suggestion, corrected = found
         language = request.lang
         if results is None or results.total == 0:
             for other in self._other_languages(request.lang):
-                other_results, _, _ = self._in_language(generation, request.with_lang(other), parsed, snippets)
+                other_results, _, _ = self._in_language(generation, request.with_lang(other), parsed)
                 if other_results is not None and other_results.total:
                     results, language = other_results, other
                     break
         if results is None or results.total == 0:
             return SearchResults(request, text, 0, [], suggestion, False)
-        searcher = self._searcher(generation, language)
-        hits = self._hits(generation, searcher, results, language, text_of)
+        hits = self._hits(generation, self._view(generation, language), results, language, text_of)
         other_language = language if language != request.lang else None
         return SearchResults(request, text, results.total, hits, suggestion, corrected, other_language)
 
-    def _in_language(self, generation: _Generation, request: SearchRequest, parsed, snippets: bool):
+    def _in_language(self, generation: _Generation, request: SearchRequest, parsed):
         """Search one language: as typed, or with the words typos may have meant."""
-        searcher = self._searcher(generation, request.lang)
-        vocabulary = generation.vocabulary(request.lang)
-        unknown = _unknown_words(searcher, vocabulary, request.lang, parsed.words)
-        suggestion, alternatives = self._corrections(vocabulary, parsed.words, unknown)
-        if not alternatives:
-            return self._run(searcher, request, parsed, None, snippets), suggestion, False
-        # A word no page has cannot match as typed: search with what it may have meant.
-        results = self._run(searcher, request, parsed, alternatives, snippets)
-        return results, suggestion, results is not None and results.total > 0
+        view = self._view(generation, request.lang)
+        try:
+            vocabulary = generation.vocabulary(request.lang)
+            unknown = _unknown_words(view, vocabulary, request.lang, parsed.words)
+            suggestion, alternatives = self._corrections(vocabulary, parsed.words, unknown)
+            if not alternatives:
+                return self._run(generation, view, request, parsed, None), suggestion, False
+            # A word no page has cannot match as typed: search with what it may have meant.
+            results = self._run(generation, view, request, parsed, alternatives)
+            return results, suggestion, results is not None and results.total > 0
+        finally:
+            view.forget()
 
     def _other_languages(self, lang: str) -> list[str]:
         ordered = [self.source_language, *self.languages]
@@ -171,37 +177,23 @@ class WhooshSearchEngine:
         suggestion = " ".join(alternatives[word][0] if word in alternatives else word for word in typed)
         return suggestion, alternatives
 
-    def _run(self, searcher, request: SearchRequest, parsed, alternatives, snippets: bool):
-        query = build_query(request.lang, parsed, alternatives=alternatives)
-        if query is None:
+    def _run(self, generation: _Generation, view: IndexView, request: SearchRequest, parsed, alternatives):
+        clauses = build_query(request.lang, parsed, alternatives=alternatives)
+        if not clauses:
             return None
-        results = self._page(searcher, query, request, snippets)
-        if results.total == 0 and len(parsed.words) + len(parsed.phrases) > 1:
-            # No document has every word: rank the documents that have some.
-            query = build_query(request.lang, parsed, alternatives=alternatives, match_all=False)
-            results = self._page(searcher, query, request, snippets)
-        return results
-
-    @staticmethod
-    def _page(searcher, query, request: SearchRequest, snippets: bool):
         limit = request.page * request.per_page
-        # Without block skipping, one pass both ranks and counts every match;
-        # with it, Whoosh would run the query a second time to count.  Matched
-        # terms are recorded only when snippets will highlight them.
-        results = searcher.search(
-            query,
-            limit=limit,
-            filter=filter_query(request.section, request.product),
-            terms=snippets,
-            optimize=False,
-        )
-        return _Page(results, (request.page - 1) * request.per_page, limit)
+        accept = _filter(generation.columns(request.lang, view.searcher), request.section, request.product)
+        ranked = rank(view, clauses, match_all=True, limit=limit, accept=accept)
+        if ranked.total == 0 and len(clauses) > 1:
+            # No document has every word: rank the documents that have some.
+            ranked = rank(view, clauses, match_all=False, limit=limit, accept=accept)
+        return _Page(ranked, (request.page - 1) * request.per_page, limit, query_terms(clauses))
 
-    def _hits(self, generation: _Generation, searcher, page, lang: str, text_of: TextOf | None) -> list[SearchHit]:
-        ids, sections, products = generation.columns(lang, searcher)
+    def _hits(self, generation: _Generation, view: IndexView, page, lang: str, text_of: TextOf | None) -> list[SearchHit]:
+        ids, sections, products, _ = generation.columns(lang, view.searcher)
+        analyzer = view.searcher.schema["content"].analyzer
         hits = []
-        for index in range(page.start, min(page.end, page.results.scored_length())):
-            docnum = page.results.docnum(index)
+        for docnum, score in page.ranked.hits[page.start : page.end]:
             page_id = ids[docnum]
             hits.append(
                 SearchHit(
@@ -209,48 +201,59 @@ class WhooshSearchEngine:
                     lang=lang,
                     section=sections[docnum] or None,
                     product=products[docnum] or None,
-                    score=round(float(page.results.score(index) or 0.0), 4),
-                    snippet_html=_snippet(page.results[index], text_of(lang, page_id) or "") if text_of else "",
+                    score=round(score, 4),
+                    snippet_html=_snippet(text_of(lang, page_id) or "", page.terms, analyzer) if text_of else "",
                 )
             )
         return hits
 
 
-def _unknown_words(searcher, vocabulary: Vocabulary, lang: str, typed: list[str]) -> list[str]:
+def _filter(columns, section: str | None, product: str | None):
+    """Whether a document number is in the section and product asked for (None: no filter)."""
+    _, sections, products, _ = columns
+    if section and product:
+        return lambda docnum: sections[docnum] == section and products[docnum] == product
+    if section:
+        return lambda docnum: sections[docnum] == section
+    if product:
+        return lambda docnum: products[docnum] == product
+    return None
+
+
+def _unknown_words(view: IndexView, vocabulary: Vocabulary, lang: str, typed: list[str]) -> list[str]:
     """Typed words long enough to forgive a typo that no document contains in any form."""
-    reader = searcher.reader()
     return [
         word
         for word in dict.fromkeys(typed)
         if allowed_typos(word)
         and word not in vocabulary
         and not any(char.isdigit() for char in word)
-        and not any(("content", term) in reader for term in word_terms(lang, word))
+        # A word's exact term is indexed along with its stems: the stems tell whether any form is.
+        and not any(view.term("content", term) for term in word_terms(lang, word) if not term.startswith(EXACT))
     ]
 
 
 class _Page:
-    """One page of a result set, with the size of the whole set."""
+    """One page of a result set, with the size of the whole set and the terms to highlight."""
 
-    def __init__(self, results, start: int, end: int) -> None:
-        self.results = results
-        self.total = len(results)
+    def __init__(self, ranked: Ranked, start: int, end: int, terms: set[str]) -> None:
+        self.ranked = ranked
+        self.total = ranked.total
         self.start, self.end = start, end
+        self.terms = terms
 
 
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 
 
-def _snippet(hit, body: str) -> str:
+def _snippet(body: str, terms: set[str], analyzer) -> str:
     """The passages of the body that match, highlighted and escaped; else its start."""
     if body:
-        hit.results.fragmenter = _FRAGMENTER
-        hit.results.formatter = _FORMATTER
         try:
-            found = hit.highlights("content", text=body, top=2)
+            found = highlight.highlight(body, terms, analyzer, _FRAGMENTER, _FORMATTER, top=2)
         except Exception:  # noqa: BLE001 - a snippet is never worth a failed search
-            log.warning("snippet failed for %s", hit.get("id"), exc_info=True)
+            log.warning("snippet failed", exc_info=True)
             found = ""
         if found:
             return found

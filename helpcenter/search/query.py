@@ -1,4 +1,4 @@
-"""What a reader typed, read as words and quoted phrases; and the Whoosh query for it.
+"""What a reader typed, read as words and quoted phrases; and the clauses that match it.
 
 Any text is a valid query: nothing a reader types is query syntax, so
 ``C++``, ``e[x]ecute`` or an unclosed quote are searched as words.
@@ -10,9 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
 from .analysis import EXACT, fold, phrase_terms, word_terms, words
+from .ranking import Clause
 
 MAX_QUERY_LENGTH = 200
 EXACT_BOOST = 2.0
@@ -59,35 +58,32 @@ def parse(text: str, *, as_you_type: bool = False) -> ParsedQuery:
     return parsed
 
 
-def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), prefix: bool = False) -> wq.Query | None:
+def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), prefix: bool = False) -> Clause | None:
     """Match one typed word, or instead the known words a typo in it may have meant."""
     found: list[str] = []
     for form in alternatives or (word,):
         found.extend(term for term in word_terms(lang, form) if term not in found)
     # The very word typed weighs more than its inflections.
-    terms: list[wq.Query] = [
-        wq.Term("content", term, boost=EXACT_BOOST if term.startswith(EXACT) else 1.0) for term in found
-    ]
+    terms = [("content", term, EXACT_BOOST if term.startswith(EXACT) else 1.0) for term in found]
     if prefix and len(word) >= 2:
-        terms.append(wq.Term("prefix", fold(word)[:15], boost=0.5))
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
+        terms.append(("prefix", fold(word)[:15], 0.5))
+    exact = frozenset(term for _, term, _ in terms if term.startswith(EXACT))
+    return Clause(tuple(terms), exact=exact) if terms else None
 
 
-def phrase_clause(lang: str, phrase: list[str]) -> wq.Query | None:
+def phrase_clause(lang: str, phrase: list[str]) -> Clause | None:
     """Match the words of a phrase at consecutive positions."""
-    stems = phrase_terms(lang, phrase)
-    if len(stems) < 2:
+    exact = phrase_terms(lang, phrase)
+    if len(exact) < 2:
         kept = [word for word in phrase if word_terms(lang, word)]
         return word_clause(lang, kept[0]) if kept else None
-    return wq.Phrase("content", stems)
+    return Clause(tuple(("content", term, EXACT_BOOST) for term in exact), phrase=True)
 
 
 def build_query(
-    lang: str, parsed: ParsedQuery, *, alternatives: dict[str, tuple[str, ...]] | None = None, match_all: bool = True
-) -> wq.Query | None:
-    """The query of all (or, with ``match_all`` off, any) words and phrases."""
+    lang: str, parsed: ParsedQuery, *, alternatives: dict[str, tuple[str, ...]] | None = None
+) -> list[Clause]:
+    """One clause per word and phrase; a document matches the query by matching its clauses."""
     alternatives = alternatives or {}
     clauses = []
     last = len(parsed.words) - 1
@@ -98,18 +94,9 @@ def build_query(
         if clause is not None:
             clauses.append(clause)
     clauses.extend(clause for phrase in parsed.phrases if (clause := phrase_clause(lang, phrase)) is not None)
-    if not clauses:
-        return None
-    if len(clauses) == 1:
-        return clauses[0]
-    return wq.And(clauses) if match_all else wq.Or(clauses)
+    return clauses
 
 
-def filter_query(section: str | None, product: str | None) -> wq.Query | None:
-    """Restrict results to a section and product."""
-    terms = [wq.Term("section", section)] if section else []
-    if product:
-        terms.append(wq.Term("product", product))
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else wq.And(terms)
+def query_terms(clauses: list[Clause]) -> set[str]:
+    """The ``content`` terms of a query, which snippets highlight."""
+    return {term for clause in clauses for fieldname, term, _ in clause.terms if fieldname == "content"}

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from helpcenter.content import Kind, Page
 
 from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 4
-
+SCHEMA_VERSION = 6
 
 
 def schema(lang: str) -> Schema:
@@ -25,6 +25,8 @@ def schema(lang: str) -> Schema:
         product=ID(sortable=True),
         # Title, lead and body in one field, each part with its weight.
         content=TEXT(analyzer=analyzer),
+        # How many words the page's text has: ranking normalises by it.
+        length=COLUMN(NumericColumn("I")),
         prefix=TEXT(analyzer=prefix_analyzer(lang), phrase=False),
         # The words of the page as written, so that an update can take them out
         # of the vocabulary of suggestions and typo tolerance.
@@ -53,11 +55,13 @@ def document_digest(page: Page) -> str:
 
 def document(page: Page) -> dict:
     """The fields of a page's document."""
+    content = SEGMENT_SEPARATOR.join((page.title, lead_text(page), page.text))
     return {
         "id": page.id,
         "section": page.section or "",
         "product": page.product or "",
-        "content": SEGMENT_SEPARATOR.join((page.title, lead_text(page), page.text)),
+        "content": content,
+        "length": len(words(page.text)),
         "prefix": f"{page.title} {' '.join(page.headings)} {' '.join(page.tags)}",
         "words": " ".join(page_words(page)),
     }
@@ -66,3 +70,4 @@ def document(page: Page) -> dict:
 def page_words(page: Page) -> list[str]:
     """The distinct words of a page, as written (lowercase)."""
     return sorted(set(words(f"{page.title} {page.summary} {page.text}")))
+

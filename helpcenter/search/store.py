@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.structfile import StructFile
 
 from helpcenter.content import Library
@@ -212,10 +213,18 @@ def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple
     return generation, (total, 0, 0)
 
 
+def postings_codec() -> W3Codec:
+    """How postings are written: in blocks left uncompressed.
+
+    Searches read whole blocks; unzipping them cost more than the bytes saved.
+    """
+    return W3Codec(compression=0)
+
+
 def _write_language(lang: str, path: str, documents: list[dict]) -> None:
     os.makedirs(path, exist_ok=True)
     ix = whoosh_index.create_in(path, schema(lang))
-    writer = ix.writer(limitmb=256, compound=False)
+    writer = ix.writer(limitmb=256, compound=False, codec=postings_codec())
     vocabulary: Counter[str] = Counter()
     for fields in documents:
         writer.add_document(**fields)
@@ -263,7 +272,7 @@ def _update(index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: 
                 old = searcher.document(id=pid)
                 if old:
                     vocabulary.subtract(old["words"].split())
-        writer = ix.writer(compound=False)
+        writer = ix.writer(compound=False, codec=postings_codec())
         for pid in gone:
             writer.delete_by_term("id", pid)
         for pid in changed:
