@@ -6,25 +6,22 @@ thread, and reopened when the ``current`` generation changes.
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from whoosh import highlight
-
 from .analysis import EXACT, word_terms
 from .query import build_query, clean, parse, query_terms
 from .ranking import IndexView, Ranked, rank
 from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
+from .snippets import snippet
 from .store import CURRENT, current_generation, open_index, read_vocabulary
 from .typos import Vocabulary, allowed_typos
 
 log = logging.getLogger(__name__)
 
-SNIPPET_CHARS = 220
 
 TextOf = Callable[[str, str], str | None]
 
@@ -191,7 +188,6 @@ class WhooshSearchEngine:
 
     def _hits(self, generation: _Generation, view: IndexView, page, lang: str, text_of: TextOf | None) -> list[SearchHit]:
         ids, sections, products, _ = generation.columns(lang, view.searcher)
-        analyzer = view.searcher.schema["content"].analyzer
         hits = []
         for docnum, score in page.ranked.hits[page.start : page.end]:
             page_id = ids[docnum]
@@ -202,7 +198,7 @@ class WhooshSearchEngine:
                     section=sections[docnum] or None,
                     product=products[docnum] or None,
                     score=round(score, 4),
-                    snippet_html=_snippet(text_of(lang, page_id) or "", page.terms, analyzer) if text_of else "",
+                    snippet_html=snippet(text_of(lang, page_id) or "", page.terms, lang) if text_of else "",
                 )
             )
         return hits
@@ -241,23 +237,3 @@ class _Page:
         self.total = ranked.total
         self.start, self.end = start, end
         self.terms = terms
-
-
-_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-
-
-def _snippet(body: str, terms: set[str], analyzer) -> str:
-    """The passages of the body that match, highlighted and escaped; else its start."""
-    if body:
-        try:
-            found = highlight.highlight(body, terms, analyzer, _FRAGMENTER, _FORMATTER, top=2)
-        except Exception:  # noqa: BLE001 - a snippet is never worth a failed search
-            log.warning("snippet failed", exc_info=True)
-            found = ""
-        if found:
-            return found
-    start = body[:SNIPPET_CHARS]
-    if len(body) > SNIPPET_CHARS:
-        start = start.rsplit(" ", 1)[0] + " …"
-    return html.escape(start)
