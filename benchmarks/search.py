@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         cells = []
         for kind in KINDS:
             ours, base = ranks.get(("ours", lang, kind)), ranks.get(("fts5", lang, kind))
-            cells.append(f"{statistics.mean(ours):.2f} / {statistics.mean(base):.2f}" if ours else "-")
+            cells.append(f"{statistics.mean(ours):.3f} / {statistics.mean(base):.3f}" if ours else "-")
         print(f"{lang:<5}" + "".join(f"{cell:>20}" for cell in cells))
 
     print("\nbuild and memory")

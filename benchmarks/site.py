@@ -14,6 +14,7 @@ the memory of each worker.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import re
@@ -23,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from helpcenter.config import LANGUAGES
-from helpcenter.content import page_url
+from helpcenter.content import load_library, page_url
 
 from .corpus import unpack_as_content
 
@@ -140,6 +142,37 @@ class Server:
             self.process.wait(timeout=30)
 
 
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def loading_scale(content: Path, work: Path) -> None:
+    """Load a quarter, a half and all of a tree, rendering every page then from the cache: time per page."""
+    files = sorted(content.rglob("*.md"))
+    logging.getLogger("helpcenter.content").setLevel(logging.ERROR)  # the corpus's odd file names
+    print("content loading (in this process)   pages   rendering   from the cache")
+    for share in (4, 2, 1):
+        tree = work / f"share-{share}"
+        for path in files[::share]:
+            target = tree / path.relative_to(content)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+        timings = []
+        for _ in range(2):
+            started = time.perf_counter()
+            library = load_library(tree, LANGUAGES, cache_dir=work / f"cache-{share}")
+            timings.append(time.perf_counter() - started)
+        pages = len(library)
+        print(
+            f"  1/{share} of the corpus {pages:>17}   {timings[0]:6.2f} s ({timings[0] / pages * 1000:.2f} ms a page)"
+            f"   {timings[1]:5.2f} s ({timings[1] / pages * 1000:.3f} ms a page)"
+        )
+
+
 def sample_pages(content: Path, count: int) -> tuple[list[str], list[str]]:
     """Article URLs spread over the languages, and searches for their titles' first words."""
     files = sorted(path for path in content.glob("*/*/**/*.md") if path.name != "_index.md")
@@ -172,7 +205,7 @@ def prepare(content: Path, instance: Path) -> dict[str, str]:
 
 def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, port: int) -> None:
     """Start both servers over one content tree, load every page, print the table."""
-    instance = work / name.split()[0]
+    instance = work / f"instance-{name.split()[0]}"
     instance.mkdir()
     env = prepare(content, instance)
     articles, searches = sample_pages(content, args.pages)
@@ -196,6 +229,12 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
     warm = app.start("/readyz")
     minimal.start("/")
     try:
+        for target in pages.values():
+            if target.app:
+                answered = [path for path in target.paths if _status(app.base + path) == 200]
+                if len(answered) < len(target.paths):
+                    print(f"left out {len(target.paths) - len(answered)} of {len(target.paths)} URLs that do not answer 200")
+                target.paths[:] = answered
         results: dict[str, Load] = {}
         floors: list[Load] = []
         for label, target in [*pages.items(), ("minimal page", floor)]:
@@ -243,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
             counts = unpack_as_content(work / "tldr")
             print(f"\ntldr corpus: {sum(counts.values())} pages {counts}")
             bench_tree("tldr corpus", work / "tldr", work, args, args.port + 2)
+            loading_scale(work / "tldr", work)
 
 
 if __name__ == "__main__":
