@@ -1,7 +1,6 @@
 """Extension objects, created unbound and bound to the app in the factory."""
 
 from flask import request
-
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

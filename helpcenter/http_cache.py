@@ -175,6 +175,9 @@ def cached_page(variant: Callable[[], object] | None = None):
                 if response.status_code == 200:
                     response.add_etag()
                     response.headers.extend(_page_headers(private))
+                    if current_app.debug:
+                        # Live preview: an edited page shows on the next visit.
+                        response.headers["Cache-Control"] = "no-cache"
                     response.make_conditional(request)
                 return response
             key = cache_key(personal)

@@ -208,3 +208,10 @@ def test_search_pages_are_kept_per_index_and_every_search_is_counted(app, client
         search_tally(app).flush(session)
         counts = {row.query: row.count for row in session.scalars(select(SearchCount))}
     assert counts == {"first": 3}
+
+
+def test_under_the_development_server_pages_are_revalidated_every_time(tmp_path):
+    app = make_app(tmp_path, DEBUG=True)
+    response = app.test_client().get("/en/guide/first")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert app.extensions["helpcenter.page_cache"] is None
