@@ -104,7 +104,9 @@ def init_login(app) -> None:
     # so Flask-Login's hook that keeps one up to date has nothing to do; left
     # in, it would read the session on every response and make every public
     # page and static file vary on the Cookie header.
-    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
+    hooks = app.after_request_funcs[None]
+    if login_manager._update_remember_cookie in hooks:
+        hooks.remove(login_manager._update_remember_cookie)
     login_manager.login_view = "staff.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.session_protection = "strong"
