@@ -70,4 +70,3 @@ def document(page: Page) -> dict:
 def page_words(page: Page) -> list[str]:
     """The distinct words of a page, as written (lowercase)."""
     return sorted(set(words(f"{page.title} {page.summary} {page.text}")))
-
