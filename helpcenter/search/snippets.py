@@ -36,7 +36,8 @@ class Passage(NamedTuple):
     matches: list[Match]
 
 
-@functools.lru_cache(maxsize=200_000)
+#: Words of pages remembered per process: those of the pages often found, a few megabytes at most.
+@functools.lru_cache(maxsize=20_000)
 def _terms_of(lang: str, word: str) -> frozenset[str]:
     return frozenset(word_terms(lang, word))
 
