@@ -32,13 +32,39 @@ def content_fingerprint(content_dir: Path) -> str:
     It changes whenever a file is added, removed or saved, which is what the
     development server's live preview needs to know.
     """
-    digest = hashlib.sha256()
-    for path in sorted(_markdown_files(content_dir)):
+    return _fingerprint(_scan(content_dir)[0])
+
+
+def _scan(content_dir: Path) -> tuple[list[tuple[Path, os.stat_result | None]], int]:
+    """Every Markdown file of the tree, sorted, with its ``stat`` (None when unreadable).
+
+    Also the latest modification time (ns) of the folders, which adding or
+    removing a file changes.  One walk serves the fingerprint and the load.
+    """
+    files = []
+    newest = 0
+    for folder, dirnames, filenames in os.walk(content_dir, followlinks=False):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".") and name != "assets"]
         try:
-            stat = path.stat()
+            newest = max(newest, os.stat(folder).st_mtime_ns)
         except OSError:
-            continue
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            pass
+        for name in filenames:
+            if name.endswith(".md") and not name.startswith("."):
+                path = Path(folder, name)
+                try:
+                    files.append((path, path.stat()))
+                except OSError:
+                    files.append((path, None))
+    files.sort(key=lambda item: item[0])
+    return files, newest
+
+
+def _fingerprint(files: list[tuple[Path, os.stat_result | None]]) -> str:
+    digest = hashlib.sha256()
+    for path, stat in files:
+        if stat is not None:
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:16]
 
 
@@ -62,8 +88,8 @@ def load_library(
     languages = tuple(languages)
     problems: list[Problem] = []
     pages: dict[str, dict[str, Page]] = {}
-    renderer = MarkdownRenderer(set(languages))
-    fingerprint = content_fingerprint(content_dir)
+    renderer: MarkdownRenderer | None = None  # made when a file is not in the cache
+    files, newest = _scan(content_dir)
     if not content_dir.is_dir():
         problems.append(Problem(str(content_dir), "content folder does not exist"))
     else:
@@ -72,23 +98,22 @@ def load_library(
                 if not entry.name.startswith("."):
                     problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
     cache = RenderCache(cache_dir, content_dir, languages) if cache_dir is not None else None
-    newest = _newest_folder(content_dir)
+    depth = len(content_dir.parts)
     for lang in languages:
         root = content_dir / lang
-        if not root.is_dir():
-            continue
-        for path in sorted(_markdown_files(root)):
+        for path, stat in files:
+            if path.parts[depth] != lang:
+                continue
             relative = path.relative_to(content_dir).as_posix()
-            try:
-                stamp = stamp_of(path.stat())
+            stamp = stamp_of(stat) if stat is not None else None
+            if stamp is not None:
                 newest = max(newest, stamp[1])
-            except OSError:
-                stamp = None
             cached = cache.get(relative, stamp) if cache is not None and stamp is not None else None
             if cached is not None:
                 page, file_problems = cached
             else:
                 file_problems = []
+                renderer = renderer or MarkdownRenderer(set(languages))
                 page = _load_page(path, root, lang, relative, renderer, file_problems)
                 if cache is not None and stamp is not None:
                     cache.put(relative, stamp, page, tuple(file_problems))
@@ -105,30 +130,10 @@ def load_library(
         source_language=source_language,
         fallback_chain=tuple(fallback_chain),
         problems=problems,
-        fingerprint=fingerprint,
+        fingerprint=_fingerprint(files),
         assets_dir=content_dir / "assets",
         modified=dt.datetime.fromtimestamp(newest // 10**9, dt.timezone.utc),
     )
-
-
-def _newest_folder(content_dir: Path) -> int:
-    """The latest modification time (ns) of the tree's folders: adding or removing a file changes it."""
-    newest = 0
-    for folder, dirnames, _files in os.walk(content_dir, followlinks=False):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        try:
-            newest = max(newest, os.stat(folder).st_mtime_ns)
-        except OSError:
-            continue
-    return newest
-
-
-def _markdown_files(root: Path) -> Iterator[Path]:
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".") and name != "assets"]
-        for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
-                yield Path(folder, name)
 
 
 def _place(page_id: str) -> tuple[Kind, str | None, str | None, str | None] | None:
