@@ -179,10 +179,10 @@ def sample_pages(content: Path, count: int) -> tuple[list[str], list[str]]:
     chosen = random.Random(8).sample(files, min(count, len(files)))
     articles, searches = [], []
     for path in chosen:
-        lang, page_id = path.relative_to(content).parts[0], path.relative_to(content / path.relative_to(content).parts[0])
-        articles.append(quote(page_url(lang, page_id.with_suffix("").as_posix())))
+        lang, *rest = path.relative_to(content).with_suffix("").parts
+        articles.append(quote(page_url(lang, "/".join(rest))))
         match = TITLE.search(path.read_text(encoding="utf-8"))
-        words = (match.group("front") or match.group("heading")).split()[:3] if match else [page_id.stem]
+        words = (match.group("front") or match.group("heading")).split()[:3] if match else [path.stem]
         searches.append(f"/{lang}/search?q=" + quote(" ".join(words)))
     return articles, searches
 
