@@ -33,6 +33,17 @@ def _flag(value: str | None, default: bool) -> bool:
     raise ConfigError(f"expected true or false, got {value!r}")
 
 
+def _count(value: str, name: str, unit: str) -> int:
+    """A whole number, 0 or more, read from setting ``name``."""
+    try:
+        number = int(value)
+        if number < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number of {unit}, 0 or more") from None
+    return number
+
+
 def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
     """Return the Flask settings named by ``HELPCENTER_*`` environment variables."""
     env = os.environ if environ is None else environ
@@ -45,12 +56,8 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         ratelimit_enabled = _flag(env.get("HELPCENTER_RATELIMIT_ENABLED"), True)
     except ConfigError as exc:
         raise ConfigError(f"HELPCENTER_RATELIMIT_ENABLED: {exc}") from None
-    try:
-        page_cache_size = int(get("PAGE_CACHE_SIZE", "1000"))
-        if page_cache_size < 0:
-            raise ValueError
-    except ValueError:
-        raise ConfigError("HELPCENTER_PAGE_CACHE_SIZE: expected a whole number of pages, 0 or more") from None
+    page_cache_size = _count(get("PAGE_CACHE_SIZE", "1000"), "HELPCENTER_PAGE_CACHE_SIZE", "pages")
+    page_cache_mb = _count(get("PAGE_CACHE_MB", "64"), "HELPCENTER_PAGE_CACHE_MB", "megabytes")
     return {
         "SECRET_KEY": get("SECRET_KEY") or None,
         "DATABASE_URL": get("DATABASE_URL", f"sqlite:///{instance / 'helpcenter.sqlite3'}"),
@@ -58,6 +65,7 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "INDEX_DIR": get("INDEX_DIR", str(instance / "index")),
         "CACHE_DIR": get("CACHE_DIR", str(instance / "cache")),
         "PAGE_CACHE_SIZE": page_cache_size,
+        "PAGE_CACHE_BYTES": page_cache_mb * 1024 * 1024,
         "SLA_POLICY": get("SLA_POLICY") or None,
         "SMTP_URL": get("SMTP_URL") or None,
         "HELPDESK_EMAIL": get("HELPDESK_EMAIL", "support@fulgur.example"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, abort, current_app, redirect, request
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from werkzeug.routing import BaseConverter
 
 bp = Blueprint("i18n", __name__)
@@ -63,6 +63,12 @@ def localised_path(path: str, lang: str) -> str:
     if segments[0] in current_app.config["LANGUAGES"]:
         return f"/{lang}/" + (segments[1] if len(segments) > 1 else "")
     return path
+
+
+def all_languages() -> dict[str, str]:
+    """The current page in every site language (for hreflang links): a page of interface text exists in all."""
+    endpoint, args = request.endpoint, dict(request.view_args or {})
+    return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}
 
 
 @bp.route("/language/<lang>")

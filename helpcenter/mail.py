@@ -20,9 +20,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from sqlalchemy import ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -179,18 +177,3 @@ def deliver_in_background(app: Flask) -> None:
     thread = threading.Thread(target=run, name="mail-delivery", daemon=True)
     thread.start()
     app.extensions["helpcenter.mail_thread"] = thread  # tests wait for it
-
-
-mail_cli = AppGroup("mail", help="Send the mail in the outbox.")
-
-
-@mail_cli.command("send")
-def send_command() -> None:
-    """Send the mail that is due (run it from cron or a timer to retry failures)."""
-    sent = deliver_pending(database().sessions, smtp_settings())
-    click.echo(f"{sent} mail sent.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the mail command."""
-    app.cli.add_command(mail_cli)

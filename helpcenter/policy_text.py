@@ -1,4 +1,4 @@
-"""The support policy's words (categories, priorities, ticket statuses), in the reader's language."""
+"""The support policy's words (categories, priorities, targets, deadlines), in the reader's language."""
 
 from __future__ import annotations
 
@@ -31,39 +31,6 @@ PRIORITY_DESCRIPTIONS = {
     "low": _l("Anomaly or non-blocking issue, not urgent."),
 }
 
-STATUS_NAMES = {
-    "new": _l("New"),
-    "open": _l("Open"),
-    "waiting": _l("Waiting on customer"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-
-TRANSLATION_STATUS_NAMES = {
-    "ok": _l("Up to date"),
-    "missing": _l("Missing"),
-    "stale": _l("Stale"),
-    "orphan": _l("Orphan"),
-}
-
-SLA_STATE_NAMES = {
-    "no_target": _l("No target"),
-    "met": _l("Met"),
-    "breached": _l("Breached"),
-    "due_soon": _l("Due within the hour"),
-    "on_time": _l("On time"),
-}
-
-EVENT_NAMES = {
-    "created": _l("Created"),
-    "priority": _l("Priority changed"),
-    "first_response": _l("First response"),
-    "reply": _l("Reply sent"),
-    "note": _l("Internal note"),
-    "status": _l("Status changed"),
-}
-
-
 def format_duration(value: dt.timedelta) -> str:
     """A target duration in the reader's language, in the unit a policy states it.
 
@@ -81,8 +48,6 @@ def format_duration(value: dt.timedelta) -> str:
     if minutes % 60 or not parts:
         parts.append(format_unit(minutes % 60, "duration-minute", "long", locale=locale))
     return format_list(parts, style="standard", locale=locale)
-
-
 
 
 def explain_deadline(deadline: Deadline) -> str:

@@ -56,11 +56,16 @@ SECURITY_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+def security_headers(environ: dict) -> list[tuple[str, str]]:
+    """The headers every answer carries (HSTS only over HTTPS)."""
+    secure = environ.get("wsgi.url_scheme") == "https"
+    return [*SECURITY_HEADERS, HSTS] if secure else list(SECURITY_HEADERS)
+
+
 def _headers(response):
     headers = response.headers
     present = {name.lower() for name, _value in headers}
-    wanted = (*SECURITY_HEADERS, HSTS) if request.is_secure else SECURITY_HEADERS
-    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    headers.extend([(name, value) for name, value in security_headers(request.environ) if name.lower() not in present])
     return response
 
 

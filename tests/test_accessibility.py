@@ -147,7 +147,7 @@ def file_ticket_directly(app, lang: str) -> None:
 
 def log_in_staff(app, page, base: str) -> None:
     """Create an agent and log in through the form; ends on the queue."""
-    from helpcenter.staff.accounts import create_staff
+    from helpcenter.staff.operations import create_staff
 
     with database(app).sessions() as session:
         create_staff(session, email=STAFF_EMAIL, name="Alex Agent", role="agent", password=STAFF_PASSWORD)

@@ -106,7 +106,7 @@ def test_this_solved_my_problem_ends_without_a_ticket(live_server, browser):
 
 
 def test_triage_from_login_to_reply(live_server, browser):
-    from helpcenter.staff.accounts import create_staff
+    from helpcenter.staff.operations import create_staff
     from helpcenter.tickets.models import Ticket
 
     app, base = live_server

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpcenter.db import database
-from helpcenter.staff.accounts import create_staff
+from helpcenter.staff.operations import create_staff
 
 from .conftest import csrf_token, make_app
 

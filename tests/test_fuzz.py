@@ -31,7 +31,7 @@ from helpcenter.library import content_store, current_library
 from helpcenter.mail import OutboxMail
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES
-from helpcenter.staff.accounts import create_staff
+from helpcenter.staff.operations import create_staff
 
 from .conftest import PROJECT_CONTENT, TESTS, csrf_token, make_app
 

@@ -13,7 +13,7 @@ from helpcenter.config import ConfigError, settings_from_env
 from helpcenter.db import database
 from helpcenter.library import content_store, search_service, search_tally
 from helpcenter.search import build
-from helpcenter.search.models import SearchCount
+from helpcenter.articles.models import SearchCount
 
 from .conftest import TEST_CONTENT, make_app
 
@@ -151,7 +151,7 @@ def test_the_page_cache_keeps_only_so_many_pages(tmp_path):
     client = app.test_client()
     for path in ("/en/guide/first", "/en/guide/second", "/en/guide/third", "/en/"):
         assert client.get(path).status_code == 200
-    assert len(app.extensions["helpcenter.page_cache"]) == 2
+    assert len(app.extensions["helpcenter.page_store"]) == 2
 
 
 def test_page_cache_size_setting_is_checked():
@@ -194,7 +194,7 @@ def test_content_assets_are_revalidated(client):
 
 
 def test_search_pages_are_kept_per_index_and_every_search_is_counted(app, client, monkeypatch):
-    from helpcenter.articles import search_page
+    from helpcenter.articles import routes as search_page
 
     renders = count_renders(monkeypatch, search_page)
     first = client.get("/en/search?q=first")
@@ -205,7 +205,7 @@ def test_search_pages_are_kept_per_index_and_every_search_is_counted(app, client
     assert client.get("/en/search?q=first").status_code == 200
     assert len(renders) == 2, "a new index generation gives new results"
     with database(app).sessions() as session:
-        search_tally(app).flush(session)
+        search_tally(app).flush()
         counts = {row.query: row.count for row in session.scalars(select(SearchCount))}
     assert counts == {"first": 3}
 
@@ -214,4 +214,4 @@ def test_under_the_development_server_pages_are_revalidated_every_time(tmp_path)
     app = make_app(tmp_path, DEBUG=True)
     response = app.test_client().get("/en/guide/first")
     assert response.headers["Cache-Control"] == "no-cache"
-    assert app.extensions["helpcenter.page_cache"] is None
+    assert app.extensions["helpcenter.page_store"] is None

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from helpcenter.db import database
 from helpcenter.library import search_tally
-from helpcenter.search.models import SearchCount
+from helpcenter.articles.models import SearchCount
 from helpcenter.search.stats import scrub
 
 from .conftest import make_app
@@ -155,7 +155,7 @@ def test_searches_are_counted_without_personal_data(app, client):
     client.get("/en/search?q=network")
     client.get("/api/v1/search?q=quu&as_you_type=true")  # still typing: not counted
     with database(app).sessions() as session:
-        search_tally(app).flush(session)
+        search_tally(app).flush()
         rows = {(row.lang, row.query, row.found): row.count for row in session.scalars(select(SearchCount))}
     assert rows == {
         ("en", "quux frobnicate", False): 2,

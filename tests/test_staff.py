@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpcenter.db import database
 from helpcenter.mail import OutboxMail
 from helpcenter.sla import load_policy_set
-from helpcenter.staff.accounts import AccountError, create_staff
+from helpcenter.staff.operations import AccountError, create_staff
 from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import Ticket
 from helpcenter.tickets.operations import create_ticket

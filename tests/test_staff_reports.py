@@ -12,19 +12,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpcenter.sla import first_response_due, is_breached, load_policy_set
-from helpcenter.staff.reports import (
-    ComplianceRow,
-    SlaReport,
-    TicketFacts,
-    format_percent,
-    sla_chart_svg,
-    sla_csv,
-    sla_report,
-    ticket_status,
-)
+from flask_babel import force_locale
+
+from helpcenter.sla import first_response_due, load_policy_set, response_state
+from helpcenter.sla.reports import ComplianceRow, SlaReport, TicketFacts, shown_share, sla_report
+from helpcenter.staff.chart import sla_chart_svg
+from helpcenter.staff.export import sla_csv
+from helpcenter.templating import format_share
 
 UTC = dt.UTC
+
+
+def format_percent(share: float) -> str:
+    """The chart's percentages in English, as the app's one format gives them."""
+    return f"{shown_share(share) * 100:g}%"
 SVG = "{http://www.w3.org/2000/svg}"
 MINUTE = dt.timedelta(minutes=1)
 
@@ -143,12 +144,12 @@ def parse_csv(text: str) -> list[list[str]]:
 
 
 def test_the_fixture_is_what_the_shipped_policy_computes():
-    """The hand-written windows and deadlines are real ones, and breaches agree with is_breached."""
+    """The hand-written windows and deadlines are real ones, and each ticket's state is the engine's."""
     policy = load_policy_set().default
     for facts in TICKETS:
         deadline = first_response_due(facts.created_at, facts.category, facts.priority, policy)
         assert (deadline.window, deadline.due) == (facts.window, facts.first_response_due), facts.reference
-        assert is_breached(deadline, facts.first_response_at, NOW) == (ticket_status(facts, now=NOW) == "breached")
+        assert facts.state(NOW) == response_state(deadline.due, facts.first_response_at, NOW)
 
 
 def test_totals(report):
@@ -224,12 +225,12 @@ def test_nearest_rank_p90(minutes, median, p90):
 
 def test_pending_up_to_the_deadline_instant_then_breached():
     facts = ticket("P1", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00")
-    assert ticket_status(facts, now=at("2026-03-02 10:00")) == "pending"
-    assert ticket_status(facts, now=at("2026-03-02 10:00") + dt.timedelta(microseconds=1)) == "breached"
+    assert facts.state(at("2026-03-02 10:00")) == "pending"
+    assert facts.state(at("2026-03-02 10:00") + dt.timedelta(microseconds=1)) == "breached"
     late = ticket("P2", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00", "2026-03-02 10:01")
     # Answered late stays breached, whenever the report is made.
-    assert ticket_status(late, now=at("2026-03-02 09:30")) == "breached"
-    assert ticket_status(ticket("P3", "2026-03-02 09:00", category="general"), now=NOW) == "no_target"
+    assert late.state(at("2026-03-02 09:30")) == "breached"
+    assert ticket("P3", "2026-03-02 09:00", category="general").state(NOW) == "no_target"
 
 
 def test_empty_period():
@@ -293,29 +294,43 @@ def test_from_ticket_reads_any_object_with_a_tickets_attributes():
 
 
 def test_the_module_imports_neither_flask_nor_sqlalchemy():
-    source = Path(__file__).resolve().parents[1] / "helpcenter" / "staff" / "reports.py"
-    modules = set()
-    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module or "")
-    assert not {name for name in modules if name.split(".")[0] in {"flask", "flask_babel", "sqlalchemy"}}
+    helpcenter = Path(__file__).resolve().parents[1] / "helpcenter"
+    for source in (helpcenter / "sla" / "reports.py", helpcenter / "staff" / "chart.py", helpcenter / "staff" / "export.py"):
+        modules = set()
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                modules.add(node.module or "")
+        assert not {name for name in modules if name.split(".")[0] in {"flask", "flask_babel", "sqlalchemy"}}, source
 
 
 @pytest.mark.parametrize(
-    ("share", "text"),
-    [(0.0, "0%"), (0.25, "25%"), (0.5, "50%"), (2 / 3, "66.7%"), (1 / 3, "33.3%"), (1.0, "100%"), (0.9996, "99.9%"), (0.0004, "0.1%")],
+    ("share", "shown", "english", "french"),
+    [
+        (0.0, 0.0, "0%", "0\u00a0%"),
+        (0.25, 0.25, "25%", "25\u00a0%"),
+        (2 / 3, 0.667, "66.7%", "66,7\u00a0%"),
+        (1 / 3, 0.333, "33.3%", "33,3\u00a0%"),
+        (1.0, 1.0, "100%", "100\u00a0%"),
+        (0.9996, 0.999, "99.9%", "99,9\u00a0%"),
+        (0.0004, 0.001, "0.1%", "0,1\u00a0%"),
+    ],
 )
-def test_format_percent(share, text):
-    assert format_percent(share) == text
+def test_one_percent_format_never_rounds_to_all_or_nothing(app, share, shown, english, french):
+    assert shown_share(share) == pytest.approx(shown)
+    with app.test_request_context():
+        with force_locale("en"):
+            assert format_share(share) == english
+        with force_locale("fr"):
+            assert format_share(share).replace("\u202f", "\u00a0") == french
 
 
 # --- the chart ------------------------------------------------------------
 
 
 def test_chart_is_accessible_svg(report):
-    text = sla_chart_svg(report, title="SLA compliance, week 10", labels=LABELS)
+    text = sla_chart_svg(report, title="SLA compliance, week 10", labels=LABELS, percent=format_percent)
     root = svg_root(text)
     assert root.get("role") == "img"
     assert root.get("width") == "100%"
@@ -332,7 +347,7 @@ def test_chart_is_accessible_svg(report):
 
 
 def test_chart_bars_axis_and_legend(report):
-    root = svg_root(sla_chart_svg(report, title="SLA", labels=LABELS))
+    root = svg_root(sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent))
     texts = [element.text for element in root.iter(f"{SVG}text")]
     # Axis labels and the priority groups.
     for label in ("0%", "25%", "50%", "75%", "100%", "High", "Average", "Low"):
@@ -373,7 +388,7 @@ def test_chart_bars_axis_and_legend(report):
 
 
 def test_chart_has_no_inline_style(report):
-    text = sla_chart_svg(report, title="SLA", labels=LABELS)
+    text = sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent)
     root = svg_root(text)
     for element in root.iter():
         assert "style" not in element.attrib
@@ -385,7 +400,7 @@ def test_chart_escapes_hostile_text(report):
     hostile = "<script>alert(1)</script>"
     labels = {**LABELS, "high": hostile, "no_data": 'n/a & "none"', "low": "Low\x00\x1b"}
     title = 'Tom & "Jerry" <b>'
-    text = sla_chart_svg(report, title=title, labels=labels)
+    text = sla_chart_svg(report, title=title, labels=labels, percent=format_percent)
     assert "<script>" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     root = svg_root(text)
@@ -408,14 +423,14 @@ def test_chart_options_and_missing_labels(report):
     assert root.get("aria-labelledby") == "week-10-title week-10-desc"
     assert "66,7\u202f%" in [element.text for element in root.iter(f"{SVG}text")]
     with pytest.raises(ValueError, match="no_data"):
-        sla_chart_svg(report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"})
+        sla_chart_svg(report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"}, percent=format_percent)
     with pytest.raises(ValueError, match="id_prefix"):
-        sla_chart_svg(report, title="SLA", labels=LABELS, id_prefix='x" onload="alert(1)')
+        sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent, id_prefix='x" onload="alert(1)')
 
 
 def test_chart_of_an_empty_period():
     empty = sla_report([], start=START, end=END, now=NOW)
-    root = svg_root(sla_chart_svg(empty, title="Nothing yet", labels=LABELS))
+    root = svg_root(sla_chart_svg(empty, title="Nothing yet", labels=LABELS, percent=format_percent))
     assert root.get("role") == "img"
     assert root[1].text.count("no data") == 6
     groups = bar_groups(root)

@@ -6,7 +6,7 @@ import pytest
 
 from helpcenter.db import database
 from helpcenter.library import search_tally
-from helpcenter.staff.accounts import create_staff
+from helpcenter.staff.operations import create_staff
 
 from .conftest import PROJECT_CONTENT, csrf_token, make_app
 
@@ -84,5 +84,5 @@ def test_payloads_are_inert_everywhere_they_are_shown(tmp_path, payload):
     csv_text = staff.get("/staff/reports/sla.csv").get_data(as_text=True)
     assert payload not in csv_text
     with database(app).sessions() as session:
-        search_tally(app).flush(session)
+        search_tally(app).flush()
     assert_inert(staff.get("/staff/reports/content").get_data(as_text=True), "the content report")

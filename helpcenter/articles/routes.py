@@ -1,12 +1,15 @@
-"""Views of the public pages, in the reader's language with fallback."""
+"""Views of the public pages, in the reader's language with fallback: home, sections, articles,
+search results, contact, feedback, sitemap and content assets."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -15,6 +18,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    g,
     session,
     url_for,
 )
@@ -22,18 +26,21 @@ from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified, quote_etag
 from werkzeug.security import safe_join
 
+from helpcenter.caching import CachedPage, cached_page, remembered, respond
 from helpcenter.content import SECTIONS, Kind, page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import csrf
-from helpcenter.http_cache import cached_page
-from helpcenter.i18n import select_locale
-from helpcenter.library import current_library
+from helpcenter.i18n import all_languages, select_locale
+from helpcenter.library import count_search, current_library, current_policies, run_search, search_service
+from helpcenter.search import SearchUnavailable
+from helpcenter.search.params import InvalidSearch, search_request
 from helpcenter.security import cross_site
-from helpcenter.sla import PolicySet, load_policy_set
 
-from . import bp
 from .forms import FeedbackForm
 from .operations import record_feedback, voter_key
+
+bp = Blueprint("articles", __name__)
+log = logging.getLogger(__name__)
 
 VOTES_KEY = "feedback_votes"
 #: Content images keep their names when edited: an hour, then revalidation.
@@ -185,6 +192,60 @@ def _article(lang: str, page_id: str):
     )
 
 
+#: Results change with the index: browsers ask again every time.
+RESULTS_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+
+
+@bp.route("/<lang:lang>/search")
+def search(lang: str):
+    """Search results: ranked, highlighted, filtered, paginated, with suggestions.
+
+    A results page is kept for the index generation it was found in (popular
+    searches are asked again and again); every search is counted all the same.
+    """
+    library = current_library()
+    products = library.products(lang)
+    context = {
+        "query": request.args.get("q", ""),
+        "sections": SECTIONS,
+        "products": products,
+        "product_names": {slug: product.page.title if product else slug for slug, product in products},
+        "alternates": all_languages(),
+    }
+    try:
+        wanted = search_request(request.args, lang=lang, languages=current_app.config["LANGUAGES"], default_lang=lang)
+    except InvalidSearch as error:
+        return render_template("articles/search.html", invalid=error.param, **context), 400
+    g.page_query = {
+        name: value
+        for name, value in (("q", wanted.text), ("section", wanted.section), ("product", wanted.product))
+        if value
+    } | ({"page": wanted.page} if wanted.page > 1 else {})
+    context.update(wanted=wanted, query=wanted.text)
+    if not wanted.text:
+        return render_template("articles/search.html", results=None, **context)
+    page = remembered((search_service().generation(), wanted), lambda: _results_page(wanted, context))
+    if not isinstance(page, CachedPage):
+        return page
+    count_search(lang, wanted.text, page.note)
+    return respond(page)
+
+
+def _results_page(wanted, context: dict):
+    """The results page of ``wanted`` to keep, or the answer while search is unavailable."""
+    try:
+        results = run_search(wanted)
+    except SearchUnavailable:
+        log.warning("search unavailable: the index is being built")
+        response = render_template("articles/search.html", unavailable=True, **context)
+        return make_response(response, 503, {"Retry-After": "10"})
+    library = current_library()
+    hits = [(hit, page) for hit in results.hits if (page := library.exact(hit.lang, hit.id)) is not None]
+    html = render_template("articles/search.html", results=results, hits=hits, **context)
+    return CachedPage.of(html.encode(), "text/html", RESULTS_HEADERS, note=results.total > 0)
+
+
+
 @csrf.exempt
 @bp.route("/<lang:lang>/feedback", methods=["POST"])
 def feedback(lang: str):
@@ -219,7 +280,7 @@ def feedback(lang: str):
 @cached_page()
 def contact(lang: str):
     """Support policy: hours, first-response targets and the ways to reach us."""
-    return render_template("articles/contact.html", policies=policy_set(), alternates=all_languages())
+    return render_template("articles/contact.html", policies=current_policies(), alternates=all_languages())
 
 
 @bp.route("/sitemap.xml")
@@ -277,20 +338,6 @@ def asset(name: str):
 def _alternates(page_id: str) -> dict[str, str]:
     """Real translations of a page, for hreflang links: language to URL."""
     return {lang: page_url(lang, page_id) for lang in current_library().translations(page_id)}
-
-
-def all_languages() -> dict[str, str]:
-    """Pages made of interface text only exist in every language."""
-    endpoint, args = request.endpoint, dict(request.view_args or {})
-    return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}
-
-
-def policy_set() -> PolicySet:
-    """The app's support policy, read from its file once."""
-    extensions = current_app.extensions
-    if "helpcenter.policies" not in extensions:
-        extensions["helpcenter.policies"] = load_policy_set(current_app.config["SLA_POLICY"])
-    return extensions["helpcenter.policies"]
 
 
 @bp.app_template_global()

@@ -118,6 +118,10 @@ class Library:
             return ORPHAN
         return OK if page.source_revision == source.revision else STALE
 
+    def translation_matrix(self) -> dict[str, dict[str, str]]:
+        """The status of every page in every language: page id to language to status."""
+        return {page_id: {lang: self.status(page_id, lang) for lang in self.languages} for page_id in self.page_ids}
+
     def home(self, lang: str) -> Resolved | None:
         """The home-page texts for ``lang`` (``_index.md``), if any."""
         return self.resolve(lang, HOME_ID)

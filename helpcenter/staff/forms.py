@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from helpcenter.policy_text import PRIORITY_NAMES, STATUS_NAMES
+from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import PRIORITIES
+from helpcenter.tickets.labels import STATUS_NAMES
 from helpcenter.tickets.models import STATUSES
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = StringField(_l("Email"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
 
 
 class PriorityForm(FlaskForm):

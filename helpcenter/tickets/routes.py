@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from helpcenter.articles.routes import all_languages, policy_set
 from helpcenter.content import page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import limiter
-from helpcenter.library import current_library, run_search
+from helpcenter.i18n import all_languages
+from helpcenter.library import current_library, current_policies, run_search
 from helpcenter.mail import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
 
-from . import bp
+from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
 from .forms import TICKET_LANGUAGES, CATEGORY_DESCRIPTIONS, TicketForm, impact_descriptions
 from .notifications import ticket_created_mails
 from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
 
+bp = Blueprint("tickets", __name__)
+# A ticket's words, for the customer's pages and the staff console alike.
+bp.add_app_template_global(STATUS_NAMES.__getitem__, "status_name")
+bp.add_app_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
+bp.add_app_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
 log = logging.getLogger(__name__)
 SUGGESTIONS = 5
 
@@ -87,7 +92,7 @@ def new(lang: str):
         site_language=lang,
     )
     try:
-        ticket, token = create_ticket(get_session(), wanted, policy_set(), mails=ticket_created_mails)
+        ticket, token = create_ticket(get_session(), wanted, current_policies(), mails=ticket_created_mails)
     except SQLAlchemyError:
         log.exception("ticket could not be stored")
         get_session().rollback()

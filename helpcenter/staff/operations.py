@@ -1,9 +1,13 @@
-"""Creating and finding staff accounts, shared by the login view and the command line."""
+"""State changes of staff accounts, shared by the console and the command line: create, log in."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from helpcenter.db import utcnow
 
 from .models import ROLES, StaffUser
 
@@ -35,3 +39,13 @@ def create_staff(session: Session, *, email: str, name: str, role: str, password
 def find_staff(session: Session, email: str) -> StaffUser | None:
     """The account with this e-mail address, if any."""
     return session.scalars(select(StaffUser).filter_by(email=email.strip().lower())).first()
+
+
+def authenticate(session: Session, email: str, password: str, *, now: dt.datetime | None = None) -> StaffUser | None:
+    """The active account with this address and password, its login recorded; None otherwise."""
+    user = find_staff(session, email)
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = now or utcnow()
+    session.commit()
+    return user
