@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test setup browser axe catalogues database index translations bench bench-search wrk clean
+.PHONY: run serve test lint setup browser axe catalogues database index translations bench bench-search wrk clean
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
@@ -19,8 +19,13 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: setup browser axe
+test: setup browser axe lint
 	$(BIN)/pytest
+
+# Lint and formatting (ruff, configured in pyproject.toml); `make test` runs it first.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # axe-core from the npm registry, for the accessibility tests (run in the browser by Playwright).
 AXE := .cache/axe/node_modules/axe-core/axe.min.js

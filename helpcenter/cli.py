@@ -78,8 +78,7 @@ def check_command(output: str, strict: bool) -> None:
             json.dumps(
                 {
                     "problems": [
-                        {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                        for p in problems
+                        {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in problems
                     ],
                     "languages": list(languages),
                     "translations": matrix,
@@ -105,7 +104,9 @@ def check_command(output: str, strict: bool) -> None:
 
 @content_cli.command("stamp")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--all-ok", is_flag=True, help="Stamp every existing translation (of the given languages' folders, or all).")
+@click.option(
+    "--all-ok", is_flag=True, help="Stamp every existing translation (of the given languages' folders, or all)."
+)
 def stamp_command(paths: tuple[Path, ...], all_ok: bool) -> None:
     """Record the current source revision in translations (files or folders).
 

@@ -35,7 +35,7 @@ def _server_error(error: InternalServerError):
         return jsonify(error={"code": "internal_error", "message": "An unexpected error occurred."}), 500
     try:
         return render_template("errors/500.html"), 500
-    except Exception:  # noqa: BLE001 - the error page itself must not fail
+    except Exception:  # the error page itself must not fail
         log.exception("the error page could not be rendered")
         return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 

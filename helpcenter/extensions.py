@@ -58,5 +58,9 @@ def remove_remember_cookie_hook(app: Flask) -> None:
     """
     hooks = app.after_request_funcs[None]
     hooks.remove(
-        _hook(hooks, getattr(login_manager, "_update_remember_cookie", None), "flask_login.LoginManager._update_remember_cookie")
+        _hook(
+            hooks,
+            getattr(login_manager, "_update_remember_cookie", None),
+            "flask_login.LoginManager._update_remember_cookie",
+        )
     )

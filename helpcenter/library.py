@@ -22,7 +22,6 @@ from helpcenter.search import SearchRequest, SearchResults, SearchService
 from helpcenter.search.stats import Counts, SearchTally
 from helpcenter.sla import PolicySet, load_policy_set
 
-
 log = logging.getLogger(__name__)
 
 

@@ -100,7 +100,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), MAX_DELAY)
 
 
-def deliver_pending(sessions: sessionmaker, smtp: SmtpSettings | None, *, now: dt.datetime | None = None, limit: int = 100) -> int:
+def deliver_pending(
+    sessions: sessionmaker, smtp: SmtpSettings | None, *, now: dt.datetime | None = None, limit: int = 100
+) -> int:
     """Send the mails that are due; returns how many were sent."""
     now = now or utcnow()
     sent = 0
@@ -171,7 +173,7 @@ def deliver_in_background(app: Flask) -> None:
     def run() -> None:
         try:
             deliver_pending(sessions, smtp)
-        except Exception:  # noqa: BLE001 - mail stays in the outbox for the next attempt
+        except Exception:  # the mail stays in the outbox for the next attempt
             log.exception("mail delivery failed")
 
     thread = threading.Thread(target=run, name="mail-delivery", daemon=True)

@@ -31,6 +31,7 @@ PRIORITY_DESCRIPTIONS = {
     "low": _l("Anomaly or non-blocking issue, not urgent."),
 }
 
+
 def format_duration(value: dt.timedelta) -> str:
     """A target duration in the reader's language, in the unit a policy states it.
 
@@ -54,14 +55,21 @@ def explain_deadline(deadline: Deadline) -> str:
     """Why a ticket's first response is due when it is, in the reader's language."""
     created = format_datetime(deadline.created_at, "full")
     if deadline.due is None:
-        return _("Created %(created)s. %(category)s: no committed first-response time.", created=created, category=CATEGORY_NAMES[deadline.category])
+        return _(
+            "Created %(created)s. %(category)s: no committed first-response time.",
+            created=created,
+            category=CATEGORY_NAMES[deadline.category],
+        )
     if deadline.window == "in_hours":
         window = _("within business hours")
     else:
         reason = deadline.reason.kind if deadline.reason else ""
         window = {
             "weekend": _("outside business hours (weekend)"),
-            "holiday": _("outside business hours (public holiday: %(name)s)", name=deadline.reason.name if deadline.reason else ""),
+            "holiday": _(
+                "outside business hours (public holiday: %(name)s)",
+                name=deadline.reason.name if deadline.reason else "",
+            ),
             "closure": _("outside business hours (the support office is closed that day)"),
             "before_opening": _("outside business hours (before opening time)"),
             "after_closing": _("outside business hours (after closing time)"),

@@ -13,12 +13,12 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
     request,
     send_file,
-    g,
     session,
     url_for,
 )
@@ -104,9 +104,7 @@ def guide_index(lang: str):
 def tutorials_index(lang: str):
     """Products and their tutorials."""
     library = current_library()
-    products = [
-        (slug, product, library.articles(lang, "tutorials", slug)) for slug, product in library.products(lang)
-    ]
+    products = [(slug, product, library.articles(lang, "tutorials", slug)) for slug, product in library.products(lang)]
     return render_template(
         "articles/tutorials_index.html",
         section_name="tutorials",
@@ -245,7 +243,6 @@ def _results_page(wanted, context: dict):
     return CachedPage.of(html.encode(), "text/html", RESULTS_HEADERS, note=results.total > 0)
 
 
-
 @csrf.exempt
 @bp.route("/<lang:lang>/feedback", methods=["POST"])
 def feedback(lang: str):
@@ -296,7 +293,9 @@ def sitemap():
             page = library.exact(lang, page_id)
             entries.append((root + page_url(lang, page_id), page.updated, alternates))
     for lang in current_app.config["LANGUAGES"]:
-        alternates = [(other, root + url_for("articles.contact", lang=other)) for other in current_app.config["LANGUAGES"]]
+        alternates = [
+            (other, root + url_for("articles.contact", lang=other)) for other in current_app.config["LANGUAGES"]
+        ]
         entries.append((root + url_for("articles.contact", lang=lang), None, alternates))
     response = make_response(render_template("sitemap.xml", entries=entries))
     response.mimetype = "application/xml"
@@ -326,7 +325,7 @@ def asset(name: str):
         abort(404)
     stat = os.stat(path)
     etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
-    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.timezone.utc)
+    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.UTC)
     headers = {"Cache-Control": f"public, max-age={ASSET_MAX_AGE}", "X-Content-Type-Options": "nosniff"}
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return Response(status=304, headers={**headers, "ETag": quote_etag(etag)})

@@ -78,7 +78,12 @@ def cached_page(variant: Callable[[], Hashable] | None = None):
                     return response
                 headers = page_headers(private, etag, last_modified)
                 page = CachedPage.of(
-                    response.get_data(), response.mimetype, headers, etag=etag, last_modified=last_modified, shared=not private
+                    response.get_data(),
+                    response.mimetype,
+                    headers,
+                    etag=etag,
+                    last_modified=last_modified,
+                    shared=not private,
                 )
                 store.put(key, page)
             return respond(page)

@@ -63,7 +63,7 @@ def read_static(folder: Path) -> dict[str, StaticFile]:
             body=body,
             gzipped=compressed if compressed is not None and len(compressed) < len(body) else None,
             mimetype=mimetype,
-            modified=dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc),
+            modified=dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC),
         )
     return files
 

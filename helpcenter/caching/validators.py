@@ -44,7 +44,7 @@ def site_version(app: Flask) -> SiteVersion:
                 name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
                 digest.update(name + b"\0" + path.read_bytes())
                 newest = max(newest, path.stat().st_mtime)
-    return SiteVersion(digest.hexdigest()[:16], dt.datetime.fromtimestamp(int(newest), dt.timezone.utc))
+    return SiteVersion(digest.hexdigest()[:16], dt.datetime.fromtimestamp(int(newest), dt.UTC))
 
 
 def page_key(environ: dict, content: str, variant: Hashable = None) -> tuple:

@@ -183,9 +183,7 @@ def _nearest_rank(values: list[dt.timedelta], percent: int) -> dt.timedelta | No
     return ordered[rank - 1]
 
 
-def sla_report(
-    tickets: Iterable[object], *, start: dt.datetime, end: dt.datetime, now: dt.datetime
-) -> SlaReport:
+def sla_report(tickets: Iterable[object], *, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> SlaReport:
     """SLA compliance of the tickets created in ``[start, end)``, as seen at ``now``.
 
     ``tickets`` may hold ``TicketFacts`` or any objects with a ticket's

@@ -78,9 +78,7 @@ def sla_chart_svg(
     def value_text(row: ComplianceRow) -> str:
         return labels["no_data"] if row.compliance is None else percent(row.compliance)
 
-    summary = "; ".join(
-        f"{labels[row.priority]}, {labels[row.window]}: {value_text(row)}" for row in report.rows
-    )
+    summary = "; ".join(f"{labels[row.priority]}, {labels[row.window]}: {value_text(row)}" for row in report.rows)
     fills = {IN_HOURS: _IN_HOURS_FILL, OUT_OF_HOURS: f"url(#{hatch_id})"}
     edges = {IN_HOURS: _IN_HOURS_FILL, OUT_OF_HOURS: _OUT_OF_HOURS_EDGE}
 
@@ -118,9 +116,7 @@ def sla_chart_svg(
         share = quarter / 4
         y = _num(_y(share))
         stroke = _INK if quarter == 0 else _GRID
-        parts.append(
-            f'<line x1="{_LEFT}" y1="{y}" x2="{_RIGHT}" y2="{y}" stroke="{stroke}" stroke-width="1"/>'
-        )
+        parts.append(f'<line x1="{_LEFT}" y1="{y}" x2="{_RIGHT}" y2="{y}" stroke="{stroke}" stroke-width="1"/>')
         parts.append(
             f'<text x="{_LEFT - 8}" y="{_num(_y(share) + 4)}" font-size="12" text-anchor="end">'
             f"{_text(percent(share))}</text>"

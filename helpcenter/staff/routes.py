@@ -22,9 +22,9 @@ from helpcenter.mail import deliver_in_background
 from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
 from helpcenter.sla.reports import sla_report
+from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
 from helpcenter.tickets.notifications import reply_mails
-from helpcenter.templating import format_share
 from helpcenter.tickets.operations import add_note, first_response_deadline, reply, set_priority, set_status
 
 from .chart import sla_chart_svg
@@ -192,13 +192,17 @@ def _period() -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
     today = utcnow().astimezone(zone).date()
     try:
         end = dt.date.fromisoformat(request.args.get("end", "")) if request.args.get("end") else today
-        start = dt.date.fromisoformat(request.args.get("start", "")) if request.args.get("start") else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        start = (
+            dt.date.fromisoformat(request.args.get("start", ""))
+            if request.args.get("start")
+            else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        )
     except ValueError:
         end, start = today, today - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
-    begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.timezone.utc)
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
+    begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     return start, end, begin, finish
 
 
@@ -219,7 +223,9 @@ def sla_report_page():
     chart = sla_chart_svg(
         report, title=_("First responses on time, by priority and window"), labels=_labels(), percent=format_share
     )
-    return render_template("staff/sla_report.html", report=report, chart=Markup(chart), start=start, end=end, labels=_labels())
+    return render_template(
+        "staff/sla_report.html", report=report, chart=Markup(chart), start=start, end=end, labels=_labels()
+    )
 
 
 @bp.route("/reports/sla.csv")
@@ -237,7 +243,9 @@ def sla_report_csv():
         "response_minutes": _("Minutes to first response"),
         "status": _("SLA"),
     }
-    text = sla_csv(tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow(), columns=columns)
+    text = sla_csv(
+        tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow(), columns=columns
+    )
     response = make_response(text)
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="sla-{start.isoformat()}-{end.isoformat()}.csv"'
@@ -251,7 +259,10 @@ def content_report():
     session = get_session()
     search_tally().flush()
     searches = {
-        lang: (top_queries(session, found=True, lang=lang, limit=15), top_queries(session, found=False, lang=lang, limit=15))
+        lang: (
+            top_queries(session, found=True, lang=lang, limit=15),
+            top_queries(session, found=False, lang=lang, limit=15),
+        )
         for lang in current_app.config["LANGUAGES"]
     }
     library = current_library()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from helpcenter.mail import Mail
 

@@ -157,7 +157,9 @@ def set_priority(
     ticket.first_response_due = deadline.due
     ticket.updated_at = now
     ticket.events.append(
-        TicketEvent(at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}")
+        TicketEvent(
+            at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
+        )
     )
     session.commit()
     return ticket
@@ -203,7 +205,9 @@ def reply(
     return message
 
 
-def add_note(session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None) -> TicketMessage:
+def add_note(
+    session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None
+) -> TicketMessage:
     """An internal note: seen by staff, never by the customer, not a response."""
     now = now or utcnow()
     note = TicketMessage(at=now, author="staff", author_name=author_name, body=body, internal=True)

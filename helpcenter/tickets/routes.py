@@ -17,8 +17,8 @@ from helpcenter.library import current_library, current_policies, run_search
 from helpcenter.mail import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
 
+from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_descriptions
 from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
-from .forms import TICKET_LANGUAGES, CATEGORY_DESCRIPTIONS, TicketForm, impact_descriptions
 from .notifications import ticket_created_mails
 from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
 
@@ -136,7 +136,7 @@ def funnel(lang: str):
 
 @bp.route("/<lang:lang>/tickets/solved", methods=["POST"])
 def solved(lang: str):
-    """"This solved my problem": count it, and end here without a ticket."""
+    """Count "This solved my problem", and end here without a ticket."""
     _count(lang, request.form.get("product", "")[:100], "solved")
     return render_template("tickets/solved.html", alternates=all_languages())
 
