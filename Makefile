@@ -11,7 +11,9 @@ PORT ?= 5000
 
 .PHONY: run serve test lint setup browser axe catalogues database index translations bench bench-search wrk clean
 
+# The periodic jobs (outbox delivery and the rest) run beside the development server, and stop with it.
 run: setup
+	$(BIN)/helpcenter jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
 
 # Production-like: gunicorn with several workers on http://127.0.0.1:8000.

@@ -16,7 +16,8 @@ from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.db import database, get_session, upgrade, write_revision
 from helpcenter.library import content_store, current_policies
-from helpcenter.mail import deliver_pending, smtp_settings
+from helpcenter.jobs import JobRunner
+from helpcenter.outbox import channels, deliver_pending
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due
 from helpcenter.staff.models import ROLES
@@ -45,9 +46,28 @@ mail_cli = AppGroup("mail", help="Send the mail in the outbox.")
 
 @mail_cli.command("send")
 def mail_send_command() -> None:
-    """Send the mail that is due (run it from cron or a timer to retry failures)."""
-    sent = deliver_pending(database().sessions, smtp_settings())
-    click.echo(f"{sent} mail sent.")
+    """Send the outbox's messages that are due (mail and the other channels)."""
+    sent = deliver_pending(database().sessions, channels())
+    click.echo(f"{sent} messages sent.")
+
+
+jobs_cli = AppGroup("jobs", help="Run the periodic jobs (outbox delivery and the rest).")
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every job once and stop (from a timer), instead of running on.")
+def jobs_run_command(once: bool) -> None:
+    """Run the periodic jobs as they fall due; on several servers, one runs each job at a time."""
+    runner = JobRunner(current_app._get_current_object())
+    if once:
+        for name, result in runner.run_due(every_job=True).items():
+            click.echo(f"{name}: {result}")
+        return
+    click.echo("Running the periodic jobs (Ctrl+C to stop).")
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -278,6 +298,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
     app.cli.add_command(db_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)

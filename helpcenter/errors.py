@@ -24,7 +24,9 @@ def _http_error(error: HTTPException):
         # can be built, so no page with links either.
         return f"{error.code} {error.name}", error.code, {"Content-Type": "text/plain; charset=utf-8"}
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
-    return render_template(template, error=error), error.code
+    # A view's own words (already in the reader's language) say what was wrong; Werkzeug's stock ones are English.
+    detail = error.description if error.description != type(error).description else None
+    return render_template(template, error=error, detail=detail), error.code
 
 
 def _server_error(error: InternalServerError):

@@ -33,19 +33,21 @@ def _hook(hooks: list, function, internal: str):
 
 
 def init_limiter(app: Flask) -> None:
-    """Bind the limiter, which then checks only the views that have a limit.
+    """Bind the limiter, which then checks every view but the kept public pages.
 
     Flask-Limiter works out on every request that a view has no limit, which
-    costs the public pages a fifth of their time; the public pages (the
-    ``articles`` blueprint) have none, so its check is skipped there.
-    Relies on ``Limiter._check_request_limit`` being its before-request hook.
+    costs the public pages a fifth of their time; those pages (the views
+    marked ``public_page`` by :func:`helpcenter.caching.cached_page`) have
+    none, so its check is skipped there.  Relies on
+    ``Limiter._check_request_limit`` being its before-request hook.
     """
     limiter.init_app(app)
     hooks = app.before_request_funcs[None]
     check = _hook(hooks, getattr(limiter, "_check_request_limit", None), "flask_limiter.Limiter._check_request_limit")
+    views = app.view_functions
 
     def check_limited_views() -> None:
-        if request.blueprint != "articles":
+        if not getattr(views.get(request.endpoint), "public_page", False):
             check()
 
     hooks[hooks.index(check)] = check_limited_views

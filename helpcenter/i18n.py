@@ -84,7 +84,14 @@ def switch_language(lang: str):
     else:
         target = localised_path(parts.path, lang) + (f"?{parts.query}" if parts.query else "")
     response = redirect(target)
-    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    response.set_cookie(
+        current_app.config["LANGUAGE_COOKIE"],
+        lang,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 

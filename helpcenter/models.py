@@ -2,7 +2,8 @@
 
 from helpcenter.articles.models import ArticleFeedback, SearchCount
 from helpcenter.db import Base
-from helpcenter.mail import OutboxMail
+from helpcenter.login_sessions import LoginSession
+from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import DeflectionCount, Ticket, TicketEvent, TicketMessage
 
@@ -10,7 +11,8 @@ __all__ = [
     "ArticleFeedback",
     "Base",
     "DeflectionCount",
-    "OutboxMail",
+    "LoginSession",
+    "OutboxMessage",
     "SearchCount",
     "StaffUser",
     "Ticket",

@@ -44,6 +44,16 @@ def switch_url(lang: str) -> str:
     return url_for("i18n.switch_language", lang=lang, next=here)
 
 
+def absolute_url(path: str) -> str:
+    """``path`` on this site as an absolute address, from ``HELPCENTER_BASE_URL`` (never the request's ``Host``)."""
+    return current_app.config["BASE_URL"] + path
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute address of a view, for links that leave the site (mails, feeds, canonical links)."""
+    return absolute_url(url_for(endpoint, **values))
+
+
 def topic_anchor(topic: str | None) -> str:
     """The anchor of a Q&A topic: ``Billing and support`` gives ``topic-billing-and-support``."""
     if not topic:
@@ -104,6 +114,8 @@ def init_app(app: Flask) -> None:
     for helper in (
         switch_url,
         page_url,
+        absolute_url,
+        external_url,
         language_name,
         topic_anchor,
         weekday_name,

@@ -77,4 +77,4 @@ def search():
 def openapi():
     """The OpenAPI 3.1 document of this API."""
     config = current_app.config
-    return jsonify(openapi_document(config["LANGUAGES"], config["SOURCE_LANGUAGE"], request.host_url.rstrip("/")))
+    return jsonify(openapi_document(config["LANGUAGES"], config["SOURCE_LANGUAGE"], config["BASE_URL"]))

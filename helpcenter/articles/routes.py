@@ -28,8 +28,9 @@ from werkzeug.security import safe_join
 
 from helpcenter.caching import CachedPage, cached_page, remembered, respond
 from helpcenter.content import SECTIONS, Kind, page_url
+from helpcenter.content.assets import asset_type
 from helpcenter.db import get_session
-from helpcenter.extensions import csrf
+from helpcenter.extensions import csrf, limiter
 from helpcenter.i18n import all_languages, select_locale
 from helpcenter.library import count_search, current_library, current_policies, run_search, search_service
 from helpcenter.search import SearchUnavailable
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 VOTES_KEY = "feedback_votes"
 #: Content images keep their names when edited: an hour, then revalidation.
 ASSET_MAX_AGE = 3600
+#: Pictures and PDF documents need no script, and get none: ``sandbox`` forbids it even inside an SVG.
+ASSET_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
 @bp.route("/")
@@ -195,6 +198,7 @@ RESULTS_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
 
 
 @bp.route("/<lang:lang>/search")
+@limiter.limit(lambda: current_app.config["SEARCH_PAGE_LIMIT"])
 def search(lang: str):
     """Search results: ranked, highlighted, filtered, paginated, with suggestions.
 
@@ -245,6 +249,13 @@ def _results_page(wanted, context: dict):
 
 @csrf.exempt
 @bp.route("/<lang:lang>/feedback", methods=["POST"])
+@limiter.limit(lambda: current_app.config["FEEDBACK_LIMIT"])
+@limiter.limit(
+    lambda: current_app.config["FEEDBACK_ARTICLE_LIMIT"],
+    key_func=lambda: f"vote:{request.remote_addr}:{request.form.get('article', '')[:300]}",
+    # A session votes once per article whatever it posts; only sessionless votes could add up.
+    exempt_when=lambda: "voter" in session,
+)
 def feedback(lang: str):
     """Record "Was this helpful?" for an article, once per browser session."""
     if cross_site():
@@ -284,7 +295,7 @@ def contact(lang: str):
 def sitemap():
     """Every page in every language it really exists in, with its hreflang alternates."""
     library = current_library()
-    root = request.host_url.rstrip("/")
+    root = current_app.config["BASE_URL"]
     entries = []
     for page_id in library.page_ids:
         languages = library.translations(page_id)
@@ -307,7 +318,7 @@ def robots():
     """Crawlers may read everything public; search results and the staff console are not for them."""
     languages = current_app.config["LANGUAGES"]
     lines = ["User-agent: *", *(f"Disallow: /{lang}/search" for lang in languages), "Disallow: /staff/"]
-    lines += ["Disallow: /language/", f"Sitemap: {request.host_url.rstrip('/')}/sitemap.xml", ""]
+    lines += ["Disallow: /language/", f"Sitemap: {current_app.config['BASE_URL']}/sitemap.xml", ""]
     response = make_response("\n".join(lines))
     response.mimetype = "text/plain"
     return response
@@ -315,21 +326,37 @@ def robots():
 
 @bp.route("/assets/<path:name>")
 def asset(name: str):
-    """A file from ``content/assets/`` (images shared by all languages), revalidated by ``ETag``.
+    """A picture or PDF from ``content/assets/``, revalidated by ``ETag``; any other file is a 404.
 
+    The type is the one its suffix allows (never sniffed), and a policy with
+    ``sandbox`` keeps any script inside (an SVG's) from running on the site.
     A revalidation is answered before the file is opened (Werkzeug's own
     ``304`` would leave it open until collected).
     """
+    mimetype = asset_type(name)
     path = safe_join(str(current_library().assets_dir), name)
-    if path is None or not os.path.isfile(path):
+    if mimetype is None or path is None or not os.path.isfile(path):
         abort(404)
     stat = os.stat(path)
     etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
     modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.UTC)
-    headers = {"Cache-Control": f"public, max-age={ASSET_MAX_AGE}", "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "Cache-Control": f"public, max-age={ASSET_MAX_AGE}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": ASSET_POLICY,
+    }
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return Response(status=304, headers={**headers, "ETag": quote_etag(etag)})
-    response = send_file(path, etag=etag, last_modified=modified, max_age=ASSET_MAX_AGE, conditional=False)
+    # Browsers will not show a sandboxed PDF: it is downloaded instead, and opened by the reader's viewer.
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=mimetype == "application/pdf",
+        etag=etag,
+        last_modified=modified,
+        max_age=ASSET_MAX_AGE,
+        conditional=False,
+    )
     response.headers.update(headers)
     return response
 

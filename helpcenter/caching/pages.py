@@ -88,6 +88,8 @@ def cached_page(variant: Callable[[], Hashable] | None = None):
                 store.put(key, page)
             return respond(page)
 
+        # Such a page has no rate limit: the limiter skips it (helpcenter.extensions).
+        wrapper.public_page = True
         return wrapper
 
     return decorate

@@ -1,4 +1,4 @@
-"""The words of the staff console's content pages, in the reader's language."""
+"""The words of the staff console, in the reader's language: translation statuses, account errors."""
 
 from __future__ import annotations
 
@@ -9,4 +9,15 @@ TRANSLATION_STATUS_NAMES = {
     "missing": _l("Missing"),
     "stale": _l("Stale"),
     "orphan": _l("Orphan"),
+}
+
+#: Why an account could not be changed (``AccountError.reason``).
+ACCOUNT_ERRORS = {
+    "invalid_email": _l("This is not an e-mail address."),
+    "invalid_role": _l("Choose a role from the list."),
+    "short_password": _l("The password is too short."),
+    "exists": _l("An account with this address exists already."),
+    "last_admin": _l("The last active administrator cannot be disabled."),
+    "own_account": _l("You cannot change your own role or disable your own account."),
+    "invalid_link": _l("This link has expired or was used already."),
 }

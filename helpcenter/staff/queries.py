@@ -14,6 +14,8 @@ from helpcenter.sla import PENDING, response_state
 from helpcenter.sla.reports import TicketFacts
 from helpcenter.tickets.models import STATUSES, DeflectionCount, Ticket
 
+from .models import StaffUser
+
 #: Statuses of the tickets the queue shows by default.
 ACTIVE = ("new", "open", "waiting")
 QUEUE_FILTERS = ("status", "category", "priority", "product", "language", "q")
@@ -108,3 +110,13 @@ def top_queries(session: Session, *, found: bool, lang: str | None = None, limit
     if lang:
         query = query.where(SearchCount.lang == lang)
     return list(session.scalars(query.order_by(SearchCount.count.desc(), SearchCount.query).limit(limit)))
+
+
+def all_staff(session: Session) -> list[StaffUser]:
+    """Every staff account, by address."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def staff_by_id(session: Session, user_id: int) -> StaffUser | None:
+    """The staff account with this id, if any."""
+    return session.get(StaffUser, user_id)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from helpcenter.articles.operations import feedback_tallies
@@ -18,7 +19,7 @@ from helpcenter.content.history import source_diff
 from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.library import current_library, current_policies, search_tally
-from helpcenter.mail import deliver_in_background
+from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
 from helpcenter.sla.reports import sla_report
@@ -29,15 +30,35 @@ from helpcenter.tickets.operations import add_note, first_response_deadline, rep
 
 from .chart import sla_chart_svg
 from .export import sla_csv
-from .forms import LoginForm, NoteForm, PriorityForm, ReplyForm, StatusForm
-from .labels import TRANSLATION_STATUS_NAMES
-from .login import end_session, require_staff, start_session
-from .operations import authenticate
+from .forms import ROLE_NAMES, LoginForm, NewStaffForm, NoteForm, PasswordForm, PriorityForm, ReplyForm, RoleForm, StatusForm
+from .labels import ACCOUNT_ERRORS, TRANSLATION_STATUS_NAMES
+from .login import (
+    end_current_session,
+    known_device,
+    no_store,
+    remember_device,
+    require_admin,
+    require_staff,
+    start_session,
+)
+from .notifications import password_link_mail
+from .operations import (
+    AccountError,
+    account_of_reset,
+    authenticate,
+    create_staff,
+    reset_password,
+    set_active,
+    set_role,
+    start_password_reset,
+)
 from .queries import (
     QUEUE_FILTERS,
+    all_staff,
     funnel,
     queue_page,
     queue_state,
+    staff_by_id,
     ticket_by_reference,
     tickets_created,
     top_queries,
@@ -45,6 +66,8 @@ from .queries import (
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_staff)
+bp.after_request(no_store)
+bp.add_app_template_global(ROLE_NAMES.__getitem__, "role_name")
 bp.add_app_template_global(TRANSLATION_STATUS_NAMES.__getitem__, "translation_status_name")
 
 PAGE_SIZE = 25
@@ -59,17 +82,31 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.queue")
 
 
+def _posted_account() -> str:
+    return "staff-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["STAFF_LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["STAFF_ACCOUNT_LOGIN_LIMIT"],
+    methods=["POST"],
+    key_func=_posted_account,
+    # Only failures count, and never those of a browser that logged in to the account before.
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=lambda: known_device(request.form.get("email", "")),
+)
 def login():
-    """The login form; attempts are rate-limited per address."""
+    """The login form; failed attempts are limited per client address and per account."""
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
         user = authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
             start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            remember_device(response, user)
+            return response
         failed = True
     status = 401 if failed else 200
     return render_template("staff/login.html", form=form, failed=failed), status
@@ -78,9 +115,28 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
-    end_session()
+    """End the session, on the server too."""
+    end_current_session()
     return redirect(url_for("staff.login"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STAFF_LOGIN_LIMIT"], methods=["POST"])
+def set_password(token: str):
+    """Choose a password from a mailed link (a new account's first one, or after a reset)."""
+    session = get_session()
+    user = account_of_reset(session, token)
+    if user is None:
+        return render_template("staff/set_password.html", form=None, expired=True), 404
+    form = PasswordForm()
+    if form.validate_on_submit():
+        reset_password(session, token, form.password.data)
+        flash(_("Your password is set. You can log in with it now."))
+        return redirect(url_for("staff.login"))
+    response = make_response(render_template("staff/set_password.html", form=form, account=user, expired=False))
+    # The address carries the token: it must not leak to other sites.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response, 400 if form.errors else 200
 
 
 @bp.route("/")
@@ -184,6 +240,82 @@ def change_status(reference: str):
     set_status(get_session(), found, form.status.data, actor=current_user.email)
     flash(_("Status changed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+def accounts():
+    """Administrators: every staff account, and a form to add one (its owner gets a link to set a password)."""
+    require_admin()
+    session = get_session()
+    form = NewStaffForm()
+    if form.validate_on_submit():
+        try:
+            user = create_staff(session, email=form.email.data, name=form.name.data or "", role=form.role.data, password=None)
+        except AccountError as error:
+            form.email.errors.append(ACCOUNT_ERRORS[error.reason])
+        else:
+            _mail_password_link(user)
+            flash(_("Account created; %(email)s has been sent a link to choose a password.", email=user.email))
+            return redirect(url_for("staff.accounts"))
+    status = 400 if form.errors else 200
+    return render_template("staff/accounts.html", form=form, users=all_staff(session), role_form=RoleForm()), status
+
+
+def _account(user_id: int):
+    require_admin()
+    user = staff_by_id(get_session(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _mail_password_link(user) -> None:
+    token = start_password_reset(get_session(), user)
+    session = get_session()
+    enqueue(session, password_link_mail(user, token))
+    session.commit()
+    deliver_in_background(current_app._get_current_object())
+
+
+def _account_change(change) -> None:
+    try:
+        change()
+    except AccountError as error:
+        get_session().rollback()
+        flash(ACCOUNT_ERRORS[error.reason], "error")
+
+
+@bp.route("/accounts/<int:user_id>/role", methods=["POST"])
+def change_role(user_id: int):
+    """Administrators: make an account an agent or an administrator."""
+    user = _account(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _account_change(lambda: set_role(get_session(), user, form.role.data, by=current_user))
+    return redirect(url_for("staff.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/active", methods=["POST"])
+def change_active(user_id: int):
+    """Administrators: disable an account (its sessions end at once) or enable it again."""
+    user = _account(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    _account_change(lambda: set_active(get_session(), user, active, by=current_user))
+    return redirect(url_for("staff.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
+def force_reset(user_id: int):
+    """Administrators: forget an account's password, end its sessions, mail its owner a link to choose another."""
+    user = _account(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    _mail_password_link(user)
+    flash(_("%(email)s must now choose a new password; a link has been mailed.", email=user.email))
+    return redirect(url_for("staff.accounts"))
 
 
 def _period() -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpcenter.db import increment_counter, utcnow
-from helpcenter.mail import Mail, enqueue
+from helpcenter.outbox import Mail, enqueue
 from helpcenter.sla import NO_TARGET, Deadline, PolicySet, first_response_due, response_state
 
 from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage

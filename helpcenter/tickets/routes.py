@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
@@ -14,12 +14,12 @@ from helpcenter.db import get_session
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
 from helpcenter.library import current_library, current_policies, run_search
-from helpcenter.mail import deliver_in_background
+from helpcenter.outbox import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
 
 from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_descriptions
 from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
-from .notifications import ticket_created_mails
+from .notifications import ticket_created_mails, tracking_url
 from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
 
 bp = Blueprint("tickets", __name__)
@@ -29,6 +29,8 @@ bp.add_app_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
 bp.add_app_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
 log = logging.getLogger(__name__)
 SUGGESTIONS = 5
+#: The session remembers the ticket just filed, for the confirmation on its page.
+JUST_CREATED = "ticket_created"
 
 
 def _form(lang: str) -> TicketForm:
@@ -100,7 +102,9 @@ def new(lang: str):
     if form.suggestions_seen.data:
         _count(lang, product, "submitted")
     deliver_in_background(current_app._get_current_object())
-    return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, created=1), 303)
+    # Said once, on the page the form leads to; the private link itself stays clean.
+    session[JUST_CREATED] = ticket.reference
+    return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token), 303)
 
 
 def suggested_articles(lang: str, text: str) -> list:
@@ -160,8 +164,8 @@ def track(lang: str, reference: str):
         render_template(
             "tickets/track.html",
             ticket=ticket,
-            created=request.args.get("created") == "1",
-            link=request.url,
+            created=session.pop(JUST_CREATED, None) == ticket.reference,
+            link=tracking_url(ticket, request.args["token"], lang),
             messages=[message for message in ticket.messages if not message.internal],
         )
     )
