@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from .conftest import POSTGRES_ADMIN_URL, PROJECT_CONTENT, _postgres_available
+from .helpers import POSTGRES_ADMIN_URL, PROJECT_CONTENT, TICKET_FIELDS, postgres_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -31,7 +31,7 @@ def _redis_available() -> str | None:
         import redis
 
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+    except Exception as exc:  # any failure means: skip, saying why
         return f"no Redis answers at {REDIS_URL}: {exc}"
     return None
 
@@ -45,7 +45,7 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """gunicorn with two workers over PostgreSQL, rate limits in Redis, the demo content."""
-    for reason in (_postgres_available(), _redis_available()):
+    for reason in (postgres_unavailable(), _redis_available()):
         if reason:
             pytest.skip(reason)
     import redis
@@ -110,16 +110,13 @@ def file_ticket(base: str, number: int) -> tuple[int, str]:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
     data = urllib.parse.urlencode(
         {
+            **TICKET_FIELDS,
             "csrf_token": token,
-            "category": "technical",
-            "product": "alerts",
             "subject": f"Load ticket {number}",
             "description": "A ticket sent during the load test.",
             "name": "Load Tester",
             "email": f"load{number}@example.org",
             "impact": "low",
-            "language": "en",
-            "suggestions_seen": "1",
         }
     ).encode()
     try:
