@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from .helpers import POSTGRES_ADMIN_URL, PROJECT_CONTENT, TICKET_FIELDS, postgres_unavailable
@@ -28,10 +29,8 @@ SEARCH_LIMIT = 25
 
 def _redis_available() -> str | None:
     try:
-        import redis
-
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:  # any failure means: skip, saying why
+    except redis.RedisError as exc:  # no server, or not one that answers: skip, saying why
         return f"no Redis answers at {REDIS_URL}: {exc}"
     return None
 
@@ -48,8 +47,6 @@ def server(tmp_path):
     for reason in (postgres_unavailable(), _redis_available()):
         if reason:
             pytest.skip(reason)
-    import redis
-
     redis.Redis.from_url(REDIS_URL).flushdb()
     schema = f"load_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
