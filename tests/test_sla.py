@@ -380,7 +380,9 @@ def test_priority_change_keeps_the_original_window_even_if_the_calendar_changed(
     created = paris(2026, 12, 24, 10)
     first = due(created, "average")
     closed = load_policy_set(write_policy(tmp_path, closures=("2026-12-24",))).default
-    assert first_response_due(created, "technical", "high", closed).window == OUT_OF_HOURS, "the closure counts for new tickets"
+    assert first_response_due(created, "technical", "high", closed).window == OUT_OF_HOURS, (
+        "the closure counts for new tickets"
+    )
     kept = first_response_due(created, "technical", "high", closed, window=first.window)
     assert (kept.window, kept.target, kept.due_local()) == (IN_HOURS, HOUR, paris(2026, 12, 24, 11))
 
@@ -476,5 +478,9 @@ def test_lunch_break_and_days_without_hours():
     assert is_business_time(calendar, paris(2026, 3, 2, 13))
     assert outside_hours_reason(calendar, paris(2026, 3, 4, 10)) == OutsideHours("weekend")
     policy = replace(STANDARD, calendar=calendar)
-    assert "12:30 CET: after closing time (12:00), so outside" in due(paris(2026, 3, 2, 12, 30), policy=policy).explain()
-    assert "10:00 CET: no business hours on Wednesdays, so outside" in due(paris(2026, 3, 4, 10), policy=policy).explain()
+    assert (
+        "12:30 CET: after closing time (12:00), so outside" in due(paris(2026, 3, 2, 12, 30), policy=policy).explain()
+    )
+    assert (
+        "10:00 CET: no business hours on Wednesdays, so outside" in due(paris(2026, 3, 4, 10), policy=policy).explain()
+    )

@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from flask_babel import force_locale
 
 from helpcenter.sla import first_response_due, load_policy_set, response_state
@@ -26,6 +25,8 @@ UTC = dt.UTC
 def format_percent(share: float) -> str:
     """The chart's percentages in English, as the app's one format gives them."""
     return f"{shown_share(share) * 100:g}%"
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 MINUTE = dt.timedelta(minutes=1)
 
@@ -68,8 +69,10 @@ NOW = at("2026-03-09 10:00")
 TICKETS = [
     # high, in hours
     ticket("T01", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00", "2026-03-02 09:20"),  # met, 20 min
-    ticket("T02", "2026-03-02 14:00", "high", "in_hours", "2026-03-02 15:00", "2026-03-02 15:00"),  # met exactly at due, 60 min
-    ticket("T03", "2026-03-03 10:00", "high", "in_hours", "2026-03-03 11:00", "2026-03-03 11:30"),  # breached, answered late, 90 min
+    # T02: met exactly at due, 60 min
+    ticket("T02", "2026-03-02 14:00", "high", "in_hours", "2026-03-02 15:00", "2026-03-02 15:00"),
+    # T03: breached, answered late, 90 min
+    ticket("T03", "2026-03-03 10:00", "high", "in_hours", "2026-03-03 11:00", "2026-03-03 11:30"),
     # high, out of hours
     ticket("T04", "2026-03-07 10:00", "high", "out_of_hours", "2026-03-07 22:00"),  # breached, never answered
     ticket("T05", "2026-03-08 23:00", "high", "out_of_hours", "2026-03-09 11:00"),  # pending (due after NOW)
@@ -77,9 +80,11 @@ TICKETS = [
     ticket("T06", "2026-03-04 08:00", "average", "in_hours", "2026-03-04 10:00", "2026-03-04 08:45"),  # met, 45 min
     ticket("T07", "2026-03-04 13:00", "average", "in_hours", "2026-03-04 15:00", "2026-03-04 14:30"),  # met, 90 min
     # average, out of hours
-    ticket("T08", "2026-03-03 17:00", "average", "out_of_hours", "2026-03-04 17:00", "2026-03-04 19:00"),  # breached, 1560 min
+    # T08: breached, 1560 min
+    ticket("T08", "2026-03-03 17:00", "average", "out_of_hours", "2026-03-04 17:00", "2026-03-04 19:00"),
     ticket("T09", "2026-03-08 20:00", "average", "out_of_hours", "2026-03-09 20:00"),  # pending
-    ticket("T10", "2026-03-02 00:00", "average", "out_of_hours", "2026-03-03 00:00", "2026-03-02 07:10"),  # at START: in; met, 430 min
+    # T10: at START: in; met, 430 min
+    ticket("T10", "2026-03-02 00:00", "average", "out_of_hours", "2026-03-03 00:00", "2026-03-02 07:10"),
     # low, in hours
     ticket("T11", "2026-03-05 09:00", "low", "in_hours", "2026-03-05 11:00", "2026-03-05 10:00"),  # met, 60 min
     ticket("T12", "2026-03-04 10:00", "low", "in_hours", "2026-03-04 12:00"),  # breached, never answered
@@ -133,7 +138,9 @@ def svg_root(text: str) -> ET.Element:
 
 def bar_groups(root: ET.Element) -> dict[str, ET.Element]:
     """The chart's per-bar groups, by the text of their tooltip title."""
-    return {group.findtext(f"{SVG}title"): group for group in root.iter(f"{SVG}g") if group.find(f"{SVG}title") is not None}
+    return {
+        group.findtext(f"{SVG}title"): group for group in root.iter(f"{SVG}g") if group.find(f"{SVG}title") is not None
+    }
 
 
 def parse_csv(text: str) -> list[list[str]]:
@@ -245,7 +252,10 @@ def test_empty_period():
             ("average", "in_hours"), ("average", "out_of_hours"),
             ("low", "in_hours"), ("low", "out_of_hours"),
         ]  # fmt: skip
-        assert all((row.tickets, row.met, row.breached, row.pending, row.compliance) == (0, 0, 0, 0, None) for row in empty.rows)
+        assert all(
+            (row.tickets, row.met, row.breached, row.pending, row.compliance) == (0, 0, 0, 0, None)
+            for row in empty.rows
+        )
 
 
 def test_facts_normalise_to_utc_and_refuse_naive_instants():
@@ -295,7 +305,11 @@ def test_from_ticket_reads_any_object_with_a_tickets_attributes():
 
 def test_the_module_imports_neither_flask_nor_sqlalchemy():
     helpcenter = Path(__file__).resolve().parents[1] / "helpcenter"
-    for source in (helpcenter / "sla" / "reports.py", helpcenter / "staff" / "chart.py", helpcenter / "staff" / "export.py"):
+    for source in (
+        helpcenter / "sla" / "reports.py",
+        helpcenter / "staff" / "chart.py",
+        helpcenter / "staff" / "export.py",
+    ):
         modules = set()
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
@@ -423,7 +437,9 @@ def test_chart_options_and_missing_labels(report):
     assert root.get("aria-labelledby") == "week-10-title week-10-desc"
     assert "66,7\u202f%" in [element.text for element in root.iter(f"{SVG}text")]
     with pytest.raises(ValueError, match="no_data"):
-        sla_chart_svg(report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"}, percent=format_percent)
+        sla_chart_svg(
+            report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"}, percent=format_percent
+        )
     with pytest.raises(ValueError, match="id_prefix"):
         sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent, id_prefix='x" onload="alert(1)')
 
@@ -455,9 +471,24 @@ def test_csv_rows_and_headers():
     assert by_reference["T02"][7:] == ["60", "met"]  # answered exactly at the deadline
     assert by_reference["T04"][6:] == ["", "", "breached"]
     assert by_reference["T05"][6:] == ["", "", "pending"]
-    assert by_reference["G1"] == ["G1", "2026-03-02T11:00:00Z", "general", "", "", "", "2026-03-02T12:00:00Z", "60", "no_target"]
+    assert by_reference["G1"] == [
+        "G1",
+        "2026-03-02T11:00:00Z",
+        "general",
+        "",
+        "",
+        "",
+        "2026-03-02T12:00:00Z",
+        "60",
+        "no_target",
+    ]
     statuses = [row[8] for row in rows[1:]]
-    assert (statuses.count("met"), statuses.count("breached"), statuses.count("pending"), statuses.count("no_target")) == (6, 4, 3, 3)
+    assert (
+        statuses.count("met"),
+        statuses.count("breached"),
+        statuses.count("pending"),
+        statuses.count("no_target"),
+    ) == (6, 4, 3, 3)
     # RFC 4180 line ends, and instants that read back as the same UTC instant.
     assert text.count("\r\n") == 17 and "\n" not in text.replace("\r\n", "")
     assert dt.datetime.fromisoformat(by_reference["T10"][1]) == START
@@ -489,8 +520,10 @@ def test_csv_neutralises_formulas(start_char):
 
 def test_csv_formula_example_and_awkward_text_round_trip():
     facts = ticket('=HYPERLINK("x")', "2026-03-02 11:00", category='=HYPERLINK("x")', subject='Says "hi", then\r\nbye')
-    rows = parse_csv(sla_csv([facts], start=START, end=END, now=NOW, columns={"reference": "R", "category": "C", "subject": "S"}))
-    assert rows[1] == ["'=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")", 'Says "hi", then\r\nbye']
+    rows = parse_csv(
+        sla_csv([facts], start=START, end=END, now=NOW, columns={"reference": "R", "category": "C", "subject": "S"})
+    )
+    assert rows[1] == ['\'=HYPERLINK("x")', '\'=HYPERLINK("x")', 'Says "hi", then\r\nbye']
 
 
 def test_csv_of_an_empty_period():
