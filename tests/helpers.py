@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from aiosmtpd.handlers import Message
 from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -180,3 +181,14 @@ def gunicorn_server(
         finally:
             process.terminate()
             process.wait(20)
+
+
+class Inbox(Message):
+    """Keeps every message an SMTP server (aiosmtpd) receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)

@@ -1,6 +1,7 @@
 """The ticket form's script in a real browser: Debian's Chromium driven by Playwright."""
 
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -126,3 +127,32 @@ def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refu
     assert navigation.value.status == 403
     with database(app).sessions() as session:
         assert [vote.helpful for vote in session.scalars(select(ArticleFeedback))] == [True]
+
+
+def test_a_customer_signs_in_from_the_mail_and_replies_with_a_file(live_server, context_factory, customer, file_ticket, tmp_path):
+    app, base = live_server
+    reference, _token = file_ticket(app, requester_email="jeanne@example.org", subject="Map shows no strokes")
+    link = customer.link(app.test_client(), "jeanne@example.org")
+    page = context_factory(accept_downloads=True).new_page()
+    page.goto(f"{base}/en/account/sign-in")
+    assert page.get_by_role("button", name="Send me a sign-in link").is_visible()
+    page.goto(base + link)
+    page.get_by_role("heading", name="My tickets").wait_for()
+    page.get_by_role("link", name=reference).click()
+    page.wait_for_url(re.compile(rf"/en/account/tickets/{reference}$"))
+
+    screenshot = tmp_path / "map.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40))
+    page.get_by_label("Your reply").fill("The map is blank; here is what I see.")
+    page.get_by_label("Attach files").set_input_files(str(screenshot))
+    page.get_by_role("button", name="Send reply").click()
+    page.get_by_text("Your reply has been sent.").wait_for()
+    message = page.locator("ol.conversation li.customer").last
+    assert "The map is blank" in message.inner_text()
+    with page.expect_download() as downloaded:
+        message.get_by_role("link", name="map.png").click()
+    assert Path(downloaded.value.path()).read_bytes() == screenshot.read_bytes()
+
+    page.get_by_role("button", name="Mark as resolved").click()
+    page.locator("dd.status").filter(has_text="Resolved").wait_for()
+    assert page.get_by_role("button", name="Reopen").is_visible()
