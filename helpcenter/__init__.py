@@ -13,7 +13,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    from . import caching, cli, config, db, errors, i18n, library, logs, outbox, security, templating
+    from . import caching, cli, config, db, errors, i18n, jira, library, logs, outbox, security, templating
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
     from .extensions import babel, csrf, init_limiter
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (articles_bp, api_bp, tickets_bp, staff_bp):
         app.register_blueprint(blueprint)
     outbox.init_app(app)
+    jira.init_app(app)
     cli.init_app(app)
     # Last: its middleware answers kept pages in front of everything above,
     # and the guard's (proxies, trusted hosts) come before even that.

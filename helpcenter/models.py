@@ -2,6 +2,7 @@
 
 from helpcenter.articles.models import ArticleFeedback, SearchCount
 from helpcenter.db import Base
+from helpcenter.jira.models import JiraComment, JiraCustomer, JiraDelivery, JiraPendingEvent, JiraState
 from helpcenter.login_sessions import LoginSession
 from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
@@ -11,6 +12,11 @@ __all__ = [
     "ArticleFeedback",
     "Base",
     "DeflectionCount",
+    "JiraComment",
+    "JiraCustomer",
+    "JiraDelivery",
+    "JiraPendingEvent",
+    "JiraState",
     "LoginSession",
     "OutboxMessage",
     "SearchCount",

@@ -18,6 +18,7 @@ from helpcenter.content.frontmatter import split_front_matter
 from helpcenter.content.history import source_diff
 from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, search_tally
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
@@ -203,7 +204,10 @@ def change_priority(reference: str):
     form = PriorityForm()
     if found.category != "technical" or not form.validate_on_submit():
         abort(400)
-    set_priority(get_session(), found, form.priority.data, current_policies(), actor=current_user.email)
+    set_priority(
+        get_session(), found, form.priority.data, current_policies(), actor=current_user.email, announce=push_change
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Priority set; the first-response deadline has been recomputed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -222,6 +226,7 @@ def send_reply(reference: str):
         author_name=current_user.name,
         actor=current_user.email,
         mails=reply_mails,
+        announce=push_change,
     )
     deliver_in_background(current_app._get_current_object())
     flash(_("Reply sent."))
@@ -235,7 +240,15 @@ def write_note(reference: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    add_note(get_session(), found, form.body.data.strip(), author_name=current_user.name, actor=current_user.email)
+    add_note(
+        get_session(),
+        found,
+        form.body.data.strip(),
+        author_name=current_user.name,
+        actor=current_user.email,
+        announce=push_change,
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Note added."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -247,7 +260,8 @@ def change_status(reference: str):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    set_status(get_session(), found, form.status.data, actor=current_user.email)
+    set_status(get_session(), found, form.status.data, actor=current_user.email, announce=push_change)
+    deliver_in_background(current_app._get_current_object())
     flash(_("Status changed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 

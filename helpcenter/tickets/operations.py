@@ -1,4 +1,11 @@
-"""State changes of tickets, shared by the customer views, the staff console and commands."""
+"""State changes of tickets, shared by the customer views, the staff console, commands and the Jira channel.
+
+Every change takes an optional ``announce(session, ticket, change)``, called
+in the change's transaction before it commits: the views pass the channels
+that follow tickets (:func:`helpcenter.jira.push_change`), which put their
+messages in the outbox; a change that arrives from such a channel is made
+without it, so that it is not sent back.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +28,35 @@ from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessag
 
 FUNNEL_STAGES = ("shown", "opened", "solved", "submitted")
 REFERENCE_PREFIX = "HC"
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What just happened to a ticket: ``created``, ``reply``, ``note``, ``status``, ``priority``,
+    ``customer_message``; ``message`` is the reply, note or customer message."""
+
+    kind: str
+    message: TicketMessage | None = None
+
+
+class Announce(Protocol):
+    """Told of each change in its transaction (it may add rows, such as outbox messages; it never commits)."""
+
+    def __call__(self, session: Session, ticket: Ticket, change: TicketChange) -> None: ...
+
+
+def _announce(announce: Announce | None, session: Session, ticket: Ticket, change: TicketChange) -> None:
+    if announce is not None:
+        session.flush()
+        announce(session, ticket, change)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit, or leave it to a caller that makes several changes in one transaction."""
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 @dataclass(frozen=True)
@@ -71,13 +108,16 @@ def create_ticket(
     *,
     mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, token: (),
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> tuple[Ticket, str]:
     """Store a ticket with its first-response deadline, audit trail and outgoing mail.
 
     Everything is committed in one transaction: the ticket, its first
-    message, its "created" event and the mails that ``mails(ticket, token)``
-    composes.  Returns the ticket and its tracking token (shown once, never
-    stored).
+    message, its "created" event, the mails that ``mails(ticket, token)``
+    composes and what ``announce`` adds.  Returns the ticket and its
+    tracking token (shown once, never stored).  ``now`` is the creation
+    instant (a request raised elsewhere keeps its own).
     """
     now = now or utcnow()
     policy = policies.for_contract(request.contract_number)
@@ -115,7 +155,8 @@ def create_ticket(
     ticket.reference = reference_for(ticket.id, now)
     for mail in mails(ticket, token):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("created"))
+    _finish(session, commit)
     return ticket, token
 
 
@@ -141,7 +182,15 @@ def first_response_deadline(ticket: Ticket, policies: PolicySet, priority: str |
 
 
 def set_priority(
-    session: Session, ticket: Ticket, priority: str, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    priority: str,
+    policies: PolicySet,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> Ticket:
     """Change a technical ticket's priority and recompute its deadline.
 
@@ -161,7 +210,8 @@ def set_priority(
             at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
         )
     )
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("priority"))
+    _finish(session, commit)
     return ticket
 
 
@@ -181,6 +231,8 @@ def reply(
     actor: str,
     mails: Callable[[Ticket, TicketMessage], Iterable[Mail]] = lambda ticket, message: (),
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
     """Answer the customer: the message, its mail, and the first response if it is one.
 
@@ -201,12 +253,21 @@ def reply(
     session.flush()
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("reply", message))
+    _finish(session, commit)
     return message
 
 
 def add_note(
-    session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
     """An internal note: seen by staff, never by the customer, not a response."""
     now = now or utcnow()
@@ -214,16 +275,51 @@ def add_note(
     ticket.messages.append(note)
     ticket.events.append(TicketEvent(at=now, kind="note", actor=actor, detail=""))
     ticket.updated_at = now
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("note", note))
+    _finish(session, commit)
     return note
 
 
-def set_status(session: Session, ticket: Ticket, status: str, *, actor: str, now: dt.datetime | None = None) -> Ticket:
+def customer_message(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
+) -> TicketMessage:
+    """The customer writes again: the message joins the conversation, and a ticket waiting on them is open again."""
+    now = now or utcnow()
+    message = TicketMessage(at=now, author="customer", author_name=author_name, body=body)
+    ticket.messages.append(message)
+    ticket.events.append(TicketEvent(at=now, kind="customer_message", actor=actor, detail=""))
+    if ticket.status == "waiting":
+        _move(ticket, "open", actor, now)
+    ticket.updated_at = now
+    _announce(announce, session, ticket, TicketChange("customer_message", message))
+    _finish(session, commit)
+    return message
+
+
+def set_status(
+    session: Session,
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
+) -> Ticket:
     """Move a ticket to another status, recording who did."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     _move(ticket, status, actor, now or utcnow())
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("status"))
+    _finish(session, commit)
     return ticket
 
 

@@ -13,6 +13,7 @@ from helpcenter.content import page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, run_search
 from helpcenter.outbox import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
@@ -94,7 +95,9 @@ def new(lang: str):
         site_language=lang,
     )
     try:
-        ticket, token = create_ticket(get_session(), wanted, current_policies(), mails=ticket_created_mails)
+        ticket, token = create_ticket(
+            get_session(), wanted, current_policies(), mails=ticket_created_mails, announce=push_change
+        )
     except SQLAlchemyError:
         log.exception("ticket could not be stored")
         get_session().rollback()
