@@ -36,6 +36,7 @@ from .helpers import (
     postgres_unavailable,
     ticket_request,
 )
+from .jsm_standin import JsmStandIn, app_settings
 
 # The shipped trees never change during a run: each is loaded once, and indexed once.
 _LIBRARIES: dict = {}
@@ -230,6 +231,23 @@ def database_url(request, tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+# -- Jira Service Management ---------------------------------------------------------
+
+
+@pytest.fixture
+def jsm():
+    """A JSM site on loopback (:class:`tests.jsm_standin.JsmStandIn`), stopped after the test."""
+    site = JsmStandIn().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def jira_app(app_factory, jsm):
+    """The app over the test content, with the Jira channel connected to the ``jsm`` stand-in."""
+    return app_factory(**app_settings(jsm))
 
 
 # -- a real browser on a real server -------------------------------------------------
