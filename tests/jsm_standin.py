@@ -43,7 +43,7 @@ AGENT = {
     "accountType": "atlassian",
     "active": True,
 }
-PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+PRIORITIES = {"Blocker": "6", "Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 STATUS_IDS = {"Waiting for support": "10001", "Waiting for customer": "10002", "In Progress": "3", "Resolved": "10003"}
 STATUS_CATEGORY = {
     "Waiting for support": "NEW",
