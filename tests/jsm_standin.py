@@ -181,7 +181,10 @@ class JsmStandIn:
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
-        response = self._answer(request)
+        try:
+            response = self._answer(request)
+        finally:
+            request.close()
         for rule in self._slow:
             method, pattern, seconds, times = rule
             if times > 0 and request.method == method and pattern.fullmatch(request.path):
@@ -319,7 +322,9 @@ class JsmStandIn:
             "_links": {"jiraRest": f"{self.url}/rest/api/2/user?accountId=x"},
         }
         if self.flavour == "datacenter":
-            customer["name"] = email
+            # Data Center names users; it has no accountId.
+            del customer["accountId"], customer["accountType"]
+            customer["name"] = customer["key"] = email
         self.customers[email.casefold()] = customer
         if on_desk:
             self.desk_customers.add(self._id_of(customer))
@@ -450,7 +455,7 @@ class JsmStandIn:
             self._move(found, "Resolved" if transition is RESOLVE else "Waiting for support", self._own())
             return Response(status=204)
         if part == "/attachment" and method == "GET":
-            return self._json(_page(found.attachments, 0, 50))
+            return self._json(_page([_shown(item) for item in found.attachments], 0, 50))
         if part == "/attachment" and method == "POST":
             return self._attach(found, body)
         return self._json({"errorMessages": [f"No endpoint {method} {request.path}"]}, 404)
@@ -563,8 +568,7 @@ class JsmStandIn:
                 }
             )
         found.attachments.extend(added)
-        shown = [{k: v for k, v in item.items() if k not in ("content", "public")} for item in added]
-        return self._json({"attachments": _page(shown, 0, 50), "comment": None}, 201)
+        return self._json({"attachments": _page([_shown(item) for item in added], 0, 50), "comment": None}, 201)
 
     # -- search -------------------------------------------------------------------------
 
@@ -745,6 +749,11 @@ def app_settings(site: JsmStandIn, **changes: Any) -> dict[str, Any]:
         "JIRA_TIMEOUT": (2.0, 1.0),
     }
     return {**settings, **changes}
+
+
+def _shown(attachment: dict) -> dict:
+    """An ``AttachmentDTO``: what the API shows of a file (not its content)."""
+    return {key: value for key, value in attachment.items() if key not in ("content", "public")}
 
 
 def _page(values: list, start: int, limit: int) -> dict:

@@ -237,3 +237,47 @@ def test_a_ticket_filed_before_jira_was_on_sends_nothing_later(app_factory, jsm,
     app = app_factory(**app_settings(jsm))
     change(app, reference, reply, "Hello", author_name="Alex", actor="alex")
     assert jira_messages(app) == []
+
+
+def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm):
+    """The channel's side of attachments: a store that reads files, and a message per file."""
+    from helpcenter.jira.outbound import attachment
+    from helpcenter.outbox import enqueue
+
+    class Files:
+        def read(self, attachment_id):
+            return {7: ("gateway.log", "text/plain", b"SMS gateway: timeout\n")}[attachment_id]
+
+    channels(jira_app)["jira"].files = Files()
+    reference = file(jira_app)
+    deliver(jira_app)
+    with database(jira_app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        enqueue(session, attachment(found, 7), ticket_id=found.id)
+        session.commit()
+    jsm.slow("POST", rf"{REQUEST}/SUP-1/attachment", 2.5)
+    deliver(jira_app)
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    [attached] = jsm.requests["SUP-1"].attachments
+    assert (attached["filename"], attached["content"], attached["public"]) == (
+        "gateway.log",
+        b"SMS gateway: timeout\n",
+        True,
+    )
+    assert len(jsm.calls_to("POST", rf"{REQUEST}/SUP-1/attachment")) == 1, "found on the retry, not sent again"
+
+
+def test_an_attachment_without_a_store_is_given_up(jira_app, jsm):
+    from helpcenter.jira.outbound import attachment
+    from helpcenter.outbox import enqueue
+
+    reference = file(jira_app)
+    deliver(jira_app)
+    with database(jira_app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        enqueue(session, attachment(found, 1), ticket_id=found.id)
+        session.commit()
+    deliver(jira_app)
+    assert "no attachments store" in jira_messages(jira_app)[-1].last_error
+    assert jira_messages(jira_app)[-1].abandoned_at is not None

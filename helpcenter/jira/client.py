@@ -74,7 +74,8 @@ class JsmClient:
             raise JiraError(f"{method} {path}: {type(exc).__name__}: {exc}", maybe_done=lost) from exc
         except requests.Timeout as exc:
             raise JiraError(
-                f"{method} {path}: timed out waiting for the answer", maybe_done=not isinstance(exc, requests.ConnectTimeout)
+                f"{method} {path}: timed out waiting for the answer",
+                maybe_done=not isinstance(exc, requests.ConnectTimeout),
             ) from exc
         except requests.RequestException as exc:
             raise JiraError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc

@@ -50,7 +50,7 @@ from .inbound import (
     request_from_issue,
 )
 from .models import JiraComment, JiraCustomer, JiraDelivery, JiraPendingEvent, JiraState
-from .outbound import CHANNEL, comment
+from .outbound import CHANNEL, PRIORITY, STATUS, comment
 from .settings import TICKET_LANGUAGES, JiraSettings
 
 #: The account the help centre signs in to Jira with (what it wrote comes back from it).
@@ -324,7 +324,8 @@ def _follow(
     mapping = settings.mapping
     changed = False
     status = mapping.status_of(change.status)
-    if status is not None and status != ticket.status:
+    # A new ticket is open already, and not yet triaged: "open" in Jira does not take that away.
+    if status is not None and status != ticket.status and not (status == "open" and ticket.status == "new"):
         set_status(session, ticket, status, actor=change.actor.label, now=now, commit=False)
         changed = True
     priority = mapping.priority_of(change.priority)
@@ -371,7 +372,7 @@ def reconcile_request(
     if ticket is None:
         _request_raised(session, settings, request, policies, now)
         ticket = ticket_for_key(session, request.key)
-    elif not _sending(session, ticket):
+    if ticket is not None and not _sending(session, ticket):
         _follow(session, settings, ticket, InboundChange(request.status, request.priority, JiraUser()), policies, now)
     session.commit()
     return ticket
@@ -387,11 +388,13 @@ def reconcile_comment(
 
 
 def _sending(session: Session, ticket: Ticket) -> bool:
+    """Whether a status or priority of the help centre's is still on its way to Jira."""
     return session.scalar(
         select(
             exists().where(
                 OutboxMessage.ticket_id == ticket.id,
                 OutboxMessage.channel == CHANNEL,
+                OutboxMessage.subject.in_((STATUS, PRIORITY)),
                 OutboxMessage.sent_at.is_(None),
                 OutboxMessage.abandoned_at.is_(None),
             )
