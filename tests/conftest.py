@@ -254,15 +254,28 @@ def jira_app(app_factory, jsm):
 
 
 @pytest.fixture
-def live_server(demo_app):
+def serve():
+    """Serve apps on loopback with real HTTP servers in threads: ``serve(app) -> base_url``; stopped after the test."""
+    running = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # A short poll interval: shutting the server down after each test stays quick.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(demo_app, serve):
     """The demo app served on loopback by a real HTTP server in a thread: ``(app, base_url)``."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    # A short poll interval: shutting the server down after each test stays quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield demo_app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    return demo_app, serve(demo_app)
 
 
 @pytest.fixture(scope="module")

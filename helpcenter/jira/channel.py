@@ -35,6 +35,7 @@ from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import first_response_deadline
 
 from .client import JiraError, JsmClient
+from .inbound import ISSUE_KEY
 from .operations import (
     OWN_ACCOUNT,
     comment_known,
@@ -133,8 +134,8 @@ class JiraChannel:
                 self.settings.service_desk, request_type, self.request_fields(ticket), on_behalf_of
             )
             key = answer.get("issueKey")
-            if not key:
-                raise DeliveryError("the created request has no issueKey", permanent=False)
+            if not isinstance(key, str) or not ISSUE_KEY.match(key):
+                raise DeliveryError(f"the created request has no valid issueKey: {key!r}")
             log.info("%s raised in JSM as %s", ticket.reference, key)
         link_request(session, self.settings, ticket, key, current_policies())
 
