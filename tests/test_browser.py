@@ -7,7 +7,7 @@ from sqlalchemy import select
 from helpcenter.db import database
 from helpcenter.tickets.models import DeflectionCount
 
-from .helpers import STAFF_EMAIL, STAFF_PASSWORD, needs_chromium
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, file_in_browser, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -69,18 +69,9 @@ def test_triage_from_login_to_reply(live_server, context_factory, auth):
     app, base = live_server
     auth.account(app)
     page = context_factory().new_page()
-    page.goto(f"{base}/en/tickets/new")
-    page.get_by_label("Technical assistance").check()
-    page.get_by_label("Average").check()
-    page.get_by_label("Subject").fill("Map does not load")
-    page.get_by_label("Description").fill("The storm map stays blank in Firefox since this morning.")
-    page.get_by_label("Your name").fill("Jeanne Martin")
-    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
-    page.get_by_role("button", name="Submit ticket").click()
-    if page.get_by_role("heading", name="Before you send your ticket").count():
-        page.get_by_role("button", name="Submit ticket").click()
-    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
-    reference = page.locator("dd.reference").inner_text()
+    reference = file_in_browser(
+        page, base, subject="Map does not load", description="The storm map stays blank in Firefox since this morning."
+    )
     customer_url = page.url
 
     staff = context_factory().new_page()

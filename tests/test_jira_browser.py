@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from helpcenter.db import database, utcnow
 from helpcenter.outbox import channels, deliver_pending
 from helpcenter.tickets.models import Ticket
 
-from .helpers import PROJECT_CONTENT, STAFF_EMAIL, STAFF_PASSWORD, needs_chromium
+from .helpers import PROJECT_CONTENT, STAFF_EMAIL, STAFF_PASSWORD, file_in_browser, needs_chromium
 from .jsm_standin import app_settings
 
 
@@ -36,18 +35,13 @@ def test_a_ticket_filed_on_the_site_shows_its_jsm_key_on_the_staff_ticket_page(
     base = serve(app)
     auth.account(app)
     page = context_factory().new_page()
-    page.goto(f"{base}/en/tickets/new")
-    page.get_by_label("Technical assistance").check()
-    page.get_by_label("High").check()
-    page.get_by_label("Subject").fill("Alerts stopped at the stadium")
-    page.get_by_label("Description").fill("No SMS alert since this morning for the stadium site.")
-    page.get_by_label("Your name").fill("Jeanne Martin")
-    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
-    page.get_by_role("button", name="Submit ticket").click()
-    if page.get_by_role("heading", name="Before you send your ticket").count():
-        page.get_by_role("button", name="Submit ticket").click()
-    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
-    reference = page.locator("dd.reference").inner_text()
+    reference = file_in_browser(
+        page,
+        base,
+        subject="Alerts stopped at the stadium",
+        description="No SMS alert since this morning for the stadium site.",
+        impact="High",
+    )
     assert jira_key(app, reference) == "SUP-1"
     assert jsm.requests["SUP-1"].fields["customfield_10050"] == reference
 

@@ -7,22 +7,14 @@ import pytest
 import requests
 
 from helpcenter.jira.client import JiraError, JsmClient
-from helpcenter.jira.settings import EXAMPLE_MAPPING, JiraSettings, load_mapping
+from helpcenter.jira.settings import JiraSettings, load_settings
 
-from .jsm_standin import JsmStandIn
+from .jsm_standin import JsmStandIn, app_settings
 
 
-def settings_for(site: JsmStandIn, **changes) -> JiraSettings:
-    values = {
-        "url": site.url,
-        "user": site.user if site.flavour == "cloud" else "",
-        "token": site.token,
-        "service_desk": site.service_desk,
-        "webhook_secret": site.secret,
-        "mapping": load_mapping(EXAMPLE_MAPPING),
-        "timeout": (2.0, 1.0),
-    }
-    return JiraSettings(**{**values, **changes})
+def settings_for(site: JsmStandIn) -> JiraSettings:
+    """The channel's settings for ``site``, as the app reads them."""
+    return load_settings(app_settings(site))
 
 
 @pytest.fixture

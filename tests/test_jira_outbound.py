@@ -239,10 +239,19 @@ def test_a_ticket_filed_before_jira_was_on_sends_nothing_later(app_factory, jsm,
     assert jira_messages(app) == []
 
 
-def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm):
-    """The channel's side of attachments: a store that reads files, and a message per file."""
+def queue_attachment(app, reference: str, attachment_id: int) -> None:
+    """Queue a file of the ticket for its request, as the Customer Area will when a customer attaches one."""
     from helpcenter.jira.outbound import attachment
     from helpcenter.outbox import enqueue
+
+    with database(app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        enqueue(session, attachment(found, attachment_id), ticket_id=found.id)
+        session.commit()
+
+
+def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm):
+    """The channel's side of attachments: a store that reads files, and a message per file."""
 
     class Files:
         def read(self, attachment_id):
@@ -251,10 +260,7 @@ def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm)
     channels(jira_app)["jira"].files = Files()
     reference = file(jira_app)
     deliver(jira_app)
-    with database(jira_app).sessions() as session:
-        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
-        enqueue(session, attachment(found, 7), ticket_id=found.id)
-        session.commit()
+    queue_attachment(jira_app, reference, 7)
     jsm.slow("POST", rf"{REQUEST}/SUP-1/attachment", 2.5)
     deliver(jira_app)
     while deliver(jira_app, later=dt.timedelta(hours=1)):
@@ -269,15 +275,9 @@ def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm)
 
 
 def test_an_attachment_without_a_store_is_given_up(jira_app, jsm):
-    from helpcenter.jira.outbound import attachment
-    from helpcenter.outbox import enqueue
-
     reference = file(jira_app)
     deliver(jira_app)
-    with database(jira_app).sessions() as session:
-        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
-        enqueue(session, attachment(found, 1), ticket_id=found.id)
-        session.commit()
+    queue_attachment(jira_app, reference, 1)
     deliver(jira_app)
     assert "no attachments store" in jira_messages(jira_app)[-1].last_error
     assert jira_messages(jira_app)[-1].abandoned_at is not None

@@ -250,3 +250,18 @@ def test_events_the_help_centre_does_not_follow_are_acknowledged(jira_app, jsm):
     assert post(jira_app, jsm, event).get_json() == {"outcome": "ignored"}
     body = json.dumps({"webhookEvent": "comment_created", "issue": {"key": "not a key"}}).encode()
     assert post(jira_app, jsm, json.loads(body)).get_json() == {"outcome": "ignored"}
+
+
+def test_webhooks_and_pushes_on_each_database(app_factory, jsm, database_url):
+    """SQLite and PostgreSQL: a request raised in Jira, its replayed delivery, a reply, and the comment pushed back."""
+    from .jsm_standin import app_settings
+
+    app = app_factory(DATABASE_URL=database_url, **app_settings(jsm))
+    body, headers = jsm.signed(jsm.raise_in_portal("On every database", "…", priority="High"), identifier="d-1")
+    client = app.test_client()
+    assert client.post(WEBHOOK, data=body, headers=headers).get_json() == {"outcome": "created"}
+    assert client.post(WEBHOOK, data=body, headers=headers).get_json() == {"outcome": "duplicate"}
+    assert post(app, jsm, jsm.comment_as("SUP-1", "From Jira")).get_json() == {"outcome": "reply"}
+    assert deliver(app) == 1 and jsm.requests["SUP-1"].comments[-1]["public"] is False
+    found = by_key(app, "SUP-1")
+    assert found.first_response_at is not None and [m.body for m in found.messages] == ["…", "From Jira"]
