@@ -13,11 +13,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    from . import caching, cli, config, db, errors, i18n, library, logs, outbox, security, templating
+    from . import caching, cli, config, db, errors, i18n, jira, library, logs, outbox, security, templating
     from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
-    from .attachments.uploads import allow_files
     from .articles.routes import bp as articles_bp
+    from .attachments.uploads import allow_files
     from .extensions import babel, csrf, init_limiter
     from .staff.login import init_login
     from .staff.routes import bp as staff_bp
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (articles_bp, api_bp, tickets_bp, account_bp, staff_bp):
         app.register_blueprint(blueprint)
     outbox.init_app(app)
+    jira.init_app(app)
     cli.init_app(app)
     # Last: its middleware answers kept pages in front of everything above,
     # and the guard's (proxies, trusted hosts) come before even that.

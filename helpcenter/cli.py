@@ -16,7 +16,10 @@ from helpcenter.account.operations import OrganisationError, OrganisationFacts, 
 from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.db import database, downgrade, get_session, upgrade, write_revision
-from helpcenter.jobs import JobRunner
+from helpcenter.jira import jira_settings, synchronise
+from helpcenter.jira.client import JiraError
+from helpcenter.jira.sync import SYNC_JOB
+from helpcenter.jobs import JobRunner, job_lock
 from helpcenter.library import content_store, current_policies
 from helpcenter.outbox import channels, deliver_pending
 from helpcenter.search import build
@@ -77,6 +80,26 @@ def jobs_run_command(once: bool) -> None:
         runner.run_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
+
+
+jira_cli = AppGroup("jira", help="The Jira Service Management channel.")
+
+
+@jira_cli.command("sync")
+def jira_sync_command() -> None:
+    """Apply what changed in JSM since the last run (what webhooks missed); one server runs it at a time."""
+    app = current_app._get_current_object()
+    if jira_settings(app) is None:
+        raise click.ClickException("the Jira channel is off: set HELPCENTER_JIRA_URL (README: Connecting JSM)")
+    with job_lock(app, SYNC_JOB) as held:
+        if not held:
+            click.echo("Another server is reconciling with Jira now; nothing done.")
+            return
+        try:
+            report = synchronise(app)
+        except JiraError as exc:
+            raise click.ClickException(f"Jira could not be reached or refused: {exc}") from None
+    click.echo(f"Reconciled with Jira: {report}.")
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -308,13 +331,20 @@ org_cli = AppGroup("org", help="Manage customer organisations (who belongs, thei
 
 @org_cli.command("create")
 @click.option("--name", required=True, help="The organisation's name.")
-@click.option("--domain", "domains", multiple=True, help="Every address at this domain belongs to it (repeat for several).")
+@click.option(
+    "--domain", "domains", multiple=True, help="Every address at this domain belongs to it (repeat for several)."
+)
 @click.option("--member", "members", multiple=True, help="An address that belongs to it (repeat for several).")
 @click.option("--contract", "contracts", multiple=True, help="A contract number it holds (repeat for several).")
 @click.option("--product", "products", multiple=True, help="A product it uses, as its tutorials' folder name (repeat).")
 @click.option("--share-tickets", is_flag=True, help="Members see their colleagues' tickets too.")
 def org_create_command(
-    name: str, domains: tuple[str, ...], members: tuple[str, ...], contracts: tuple[str, ...], products: tuple[str, ...], share_tickets: bool
+    name: str,
+    domains: tuple[str, ...],
+    members: tuple[str, ...],
+    contracts: tuple[str, ...],
+    products: tuple[str, ...],
+    share_tickets: bool,
 ) -> None:
     """Create a customer organisation."""
     facts = OrganisationFacts(name, domains, members, contracts, products, share_tickets)
@@ -343,6 +373,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(org_cli)
+    app.cli.add_command(jira_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)

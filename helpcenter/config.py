@@ -121,6 +121,13 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "FEEDBACK_ARTICLE_LIMIT": get("FEEDBACK_ARTICLE_LIMIT", "3 per day"),
         "TICKET_LIMIT": get("TICKET_LIMIT", "5 per minute;30 per hour"),
         "SEARCH_API_LIMIT": get("SEARCH_API_LIMIT", "120 per minute"),
+        # The Jira Service Management channel, off without a URL (checked by helpcenter.jira at start).
+        "JIRA_URL": get("JIRA_URL"),
+        "JIRA_USER": get("JIRA_USER"),
+        "JIRA_TOKEN": get("JIRA_TOKEN"),
+        "JIRA_SERVICE_DESK": get("JIRA_SERVICE_DESK"),
+        "JIRA_WEBHOOK_SECRET": get("JIRA_WEBHOOK_SECRET"),
+        "JIRA_CONFIG": get("JIRA_CONFIG"),
     }
 
 

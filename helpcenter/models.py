@@ -12,6 +12,7 @@ from helpcenter.account.models import (
 from helpcenter.articles.models import ArticleFeedback, SearchCount
 from helpcenter.attachments.models import Attachment, AttachmentBlob
 from helpcenter.db import Base
+from helpcenter.jira.models import JiraComment, JiraCustomer, JiraDelivery, JiraPendingEvent, JiraState
 from helpcenter.login_sessions import LoginSession
 from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
@@ -24,6 +25,11 @@ __all__ = [
     "Base",
     "CustomerAddress",
     "DeflectionCount",
+    "JiraComment",
+    "JiraCustomer",
+    "JiraDelivery",
+    "JiraPendingEvent",
+    "JiraState",
     "LoginSession",
     "Organisation",
     "OrganisationContract",

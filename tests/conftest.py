@@ -41,6 +41,7 @@ from .helpers import (
     postgres_unavailable,
     ticket_request,
 )
+from .jsm_standin import JsmStandIn, app_settings
 
 # The shipped trees never change during a run: each is loaded once, and indexed once.
 _LIBRARIES: dict = {}
@@ -195,7 +196,9 @@ class CustomerAuth:
         assert client.post(f"/{lang}/account/sign-in", data=data).status_code == 200
         with database(app).sessions() as session:
             mail = session.scalars(
-                select(OutboxMessage).where(OutboxMessage.recipient == email.strip().lower()).order_by(OutboxMessage.id.desc())
+                select(OutboxMessage)
+                .where(OutboxMessage.recipient == email.strip().lower())
+                .order_by(OutboxMessage.id.desc())
             ).first()
         match = re.search(re.escape(app.config["BASE_URL"]) + r"(/\w\w/account/sign-in/\S+)", mail.body)
         assert match, mail.body
@@ -284,19 +287,49 @@ def smtp_server(port):
     controller.stop()
 
 
+# -- Jira Service Management ---------------------------------------------------------
+
+
+@pytest.fixture
+def jsm():
+    """A JSM site on loopback (:class:`tests.jsm_standin.JsmStandIn`), stopped after the test."""
+    site = JsmStandIn().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def jira_app(app_factory, jsm):
+    """The app over the test content, with the Jira channel connected to the ``jsm`` stand-in."""
+    return app_factory(**app_settings(jsm))
+
+
 # -- a real browser on a real server -------------------------------------------------
 
 
 @pytest.fixture
-def live_server(demo_app):
+def serve():
+    """Serve apps on loopback with real HTTP servers in threads: ``serve(app) -> base_url``; stopped after the test."""
+    running = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # A short poll interval: shutting the server down after each test stays quick.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(demo_app, serve):
     """The demo app served on loopback by a real HTTP server in a thread: ``(app, base_url)``."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    # A short poll interval: shutting the server down after each test stays quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield demo_app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    return demo_app, serve(demo_app)
 
 
 @pytest.fixture(scope="module")

@@ -90,6 +90,22 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def file_in_browser(page, base: str, *, subject: str, description: str, impact: str = "Average") -> str:
+    """File a technical ticket through the form in a browser page, as Jeanne Martin; returns its reference."""
+    page.goto(f"{base}/en/tickets/new")
+    page.get_by_label("Technical assistance").check()
+    page.get_by_label(impact).check()
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Description").fill(description)
+    page.get_by_label("Your name").fill("Jeanne Martin")
+    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
+    page.get_by_role("button", name="Submit ticket").click()
+    if page.get_by_role("heading", name="Before you send your ticket").count():
+        page.get_by_role("button", name="Submit ticket").click()
+    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
+    return page.locator("dd.reference").inner_text()
+
+
 def ticket_request(**changes) -> TicketRequest:
     """What the form hands to ``create_ticket`` for a French customer's technical ticket of high priority."""
     fields = {

@@ -216,7 +216,9 @@ def assert_focus_visible(page) -> None:
 
 @pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_serious_axe_violations(live_server, context_factory, auth, ticket_form, customer, axe_script, lang, page_name):
+def test_no_serious_axe_violations(
+    live_server, context_factory, auth, ticket_form, customer, axe_script, lang, page_name
+):
     app, base = live_server
     # The site's Content-Security-Policy (script-src 'self') would block the injected axe.
     context = context_factory(bypass_csp=True, locale=lang)

@@ -79,7 +79,9 @@ def test_the_answer_is_the_same_whether_the_address_has_tickets_or_not(app, file
     texts = []
     for email in (JEANNE, "nobody@example.net"):
         client = app.test_client()
-        answer = client.post("/en/account/sign-in", data={"csrf_token": page_token(client, "/en/account/sign-in"), "email": email})
+        answer = client.post(
+            "/en/account/sign-in", data={"csrf_token": page_token(client, "/en/account/sign-in"), "email": email}
+        )
         texts.append(answer.get_data(as_text=True).replace(email, "ADDRESS"))
     assert texts[0] == texts[1]
 
@@ -118,12 +120,19 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(app_factory):
     for number in range(3):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
-        statuses.append(client.post("/en/account/sign-in", data={"csrf_token": page_token(client, "/en/account/sign-in"), "email": JEANNE}).status_code)
+        statuses.append(
+            client.post(
+                "/en/account/sign-in", data={"csrf_token": page_token(client, "/en/account/sign-in"), "email": JEANNE}
+            ).status_code
+        )
     assert statuses == [200, 200, 429], "the third link for one address in an hour is refused, from anywhere"
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
     token = page_token(client, "/en/account/sign-in")
-    answers = [client.post("/en/account/sign-in", data={"csrf_token": token, "email": f"person{n}@example.net"}).status_code for n in range(5)]
+    answers = [
+        client.post("/en/account/sign-in", data={"csrf_token": token, "email": f"person{n}@example.net"}).status_code
+        for n in range(5)
+    ]
     assert answers == [200, 200, 200, 200, 429], "one client cannot ask for links for everybody"
 
 
@@ -160,7 +169,12 @@ def test_another_customer_an_anonymous_reader_and_a_used_link_get_the_same_404(a
     owner = app.test_client()
     customer.sign_in(owner, JEANNE)
     data = ticket_form(owner, product="", files=(io.BytesIO(PNG), "screen.png"))
-    reference = owner.post("/en/tickets/new", data=data, content_type="multipart/form-data").headers["Location"].split("/")[3].split("?")[0]
+    reference = (
+        owner.post("/en/tickets/new", data=data, content_type="multipart/form-data")
+        .headers["Location"]
+        .split("/")[3]
+        .split("?")[0]
+    )
     page = owner.get(f"/en/account/tickets/{reference}").get_data(as_text=True)
     file_path = re.search(r'href="(/en/account/tickets/[^"]+/files/\d+)"', page).group(1)
     assert owner.get(file_path).status_code == 200
@@ -200,7 +214,9 @@ def test_a_signed_in_customer_files_with_name_and_address_filled_in(app, custome
     customer.sign_in(client, JEANNE)
     form = client.get("/en/tickets/new").get_data(as_text=True)
     assert f'value="{JEANNE}"' in form and 'value="Jeanne Martin"' in form
-    created = client.post("/en/tickets/new", data=ticket_form(client, product="", email=JEANNE, subject="Filed while signed in"))
+    created = client.post(
+        "/en/tickets/new", data=ticket_form(client, product="", email=JEANNE, subject="Filed while signed in")
+    )
     reference = created.headers["Location"].split("/")[3].split("?")[0]
     assert reference in client.get("/en/account/").get_data(as_text=True)
 
@@ -217,7 +233,9 @@ def multipart(fields: dict, files: list[tuple[str, bytes]]) -> dict:
 
 def reply(client, reference: str, body: str, *files) -> object:
     token = page_token(client, f"/en/account/tickets/{reference}")
-    return client.post(f"/en/account/tickets/{reference}/reply", **multipart({"csrf_token": token, "body": body}, list(files)))
+    return client.post(
+        f"/en/account/tickets/{reference}/reply", **multipart({"csrf_token": token, "body": body}, list(files))
+    )
 
 
 def test_a_reply_with_files_puts_a_waiting_ticket_back_in_the_queue_and_tells_staff(app, auth, customer, file_ticket):
@@ -229,13 +247,22 @@ def test_a_reply_with_files_puts_a_waiting_ticket_back_in_the_queue_and_tells_st
     assert stored(app, reference).status == "waiting"
     client = app.test_client()
     customer.sign_in(client, JEANNE)
-    answer = reply(client, reference, "Here it is, and the log.", ("screen.png", PNG), ("alerts.log", b"2026-11-30 10:00 ERROR no SMS\n"))
+    answer = reply(
+        client,
+        reference,
+        "Here it is, and the log.",
+        ("screen.png", PNG),
+        ("alerts.log", b"2026-11-30 10:00 ERROR no SMS\n"),
+    )
     assert answer.status_code == 303
     ticket = stored(app, reference)
     assert ticket.status == "open"
     message = ticket.messages[-1]
     assert (message.author, message.body) == ("customer", "Here it is, and the log.")
-    assert [(a.filename, a.content_type) for a in message.attachments] == [("screen.png", "image/png"), ("alerts.log", "text/plain")]
+    assert [(a.filename, a.content_type) for a in message.attachments] == [
+        ("screen.png", "image/png"),
+        ("alerts.log", "text/plain"),
+    ]
     notices = outbox(app, app.config["HELPDESK_EMAIL"])
     assert any("Customer reply" in mail.subject and "Here it is" in mail.body for mail in notices)
     staff_page = staff.get(f"/staff/tickets/{reference}").get_data(as_text=True)
@@ -267,7 +294,9 @@ def test_refused_files_are_said_clearly_and_the_text_is_kept(app, customer, file
 
 def test_files_on_a_new_ticket_are_refused_the_same_way_with_the_text_kept(app, ticket_form):
     client = app.test_client()
-    data = ticket_form(client, product="", subject="Typed subject", files=(io.BytesIO(b"\x7fELF\x02\x01 program"), "notes.txt"))
+    data = ticket_form(
+        client, product="", subject="Typed subject", files=(io.BytesIO(b"\x7fELF\x02\x01 program"), "notes.txt")
+    )
     answer = client.post("/en/tickets/new", data=data, content_type="multipart/form-data")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "notes.txt cannot be sent" in html and 'value="Typed subject"' in html
@@ -334,8 +363,16 @@ def test_a_resolved_ticket_is_rated_once_and_the_sla_report_shows_it(app, auth, 
     page = client.get(f"/en/account/tickets/{reference}").get_data(as_text=True)
     assert "How satisfied are you with the answer?" in page
     token = csrf_token(page)
-    assert client.post(f"/en/account/tickets/{reference}/rate", data={"csrf_token": token, "score": "4", "comment": "Quick"}).status_code == 303
-    assert client.post(f"/en/account/tickets/{reference}/rate", data={"csrf_token": token, "score": "1"}).status_code == 409
+    assert (
+        client.post(
+            f"/en/account/tickets/{reference}/rate", data={"csrf_token": token, "score": "4", "comment": "Quick"}
+        ).status_code
+        == 303
+    )
+    assert (
+        client.post(f"/en/account/tickets/{reference}/rate", data={"csrf_token": token, "score": "1"}).status_code
+        == 409
+    )
     rating = stored(app, reference).rating
     assert (rating.score, rating.comment, rating.answered_by) == (4, "Quick", "agent@fulgur.example")
     report = staff.get("/staff/reports/sla").get_data(as_text=True)
@@ -402,7 +439,9 @@ def test_internal_notes_and_their_files_never_reach_the_customer(app, auth, cust
     staff = app.test_client()
     auth.login(staff)
     token = page_token(staff, f"/staff/tickets/{reference}")
-    staff.post(f"/staff/tickets/{reference}/note", data={"csrf_token": token, "body": "Secret: customer is on the old plan."})
+    staff.post(
+        f"/staff/tickets/{reference}/note", data={"csrf_token": token, "body": "Secret: customer is on the old plan."}
+    )
     client = app.test_client()
     customer.sign_in(client, JEANNE)
     assert "Secret" not in client.get(f"/en/account/tickets/{reference}").get_data(as_text=True)

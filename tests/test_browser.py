@@ -8,7 +8,7 @@ from sqlalchemy import select
 from helpcenter.db import database
 from helpcenter.tickets.models import DeflectionCount
 
-from .helpers import STAFF_EMAIL, STAFF_PASSWORD, needs_chromium
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, file_in_browser, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -70,18 +70,9 @@ def test_triage_from_login_to_reply(live_server, context_factory, auth):
     app, base = live_server
     auth.account(app)
     page = context_factory().new_page()
-    page.goto(f"{base}/en/tickets/new")
-    page.get_by_label("Technical assistance").check()
-    page.get_by_label("Average").check()
-    page.get_by_label("Subject").fill("Map does not load")
-    page.get_by_label("Description").fill("The storm map stays blank in Firefox since this morning.")
-    page.get_by_label("Your name").fill("Jeanne Martin")
-    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
-    page.get_by_role("button", name="Submit ticket").click()
-    if page.get_by_role("heading", name="Before you send your ticket").count():
-        page.get_by_role("button", name="Submit ticket").click()
-    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
-    reference = page.locator("dd.reference").inner_text()
+    reference = file_in_browser(
+        page, base, subject="Map does not load", description="The storm map stays blank in Firefox since this morning."
+    )
     customer_url = page.url
 
     staff = context_factory().new_page()
@@ -129,7 +120,9 @@ def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refu
         assert [vote.helpful for vote in session.scalars(select(ArticleFeedback))] == [True]
 
 
-def test_a_customer_signs_in_from_the_mail_and_replies_with_a_file(live_server, context_factory, customer, file_ticket, tmp_path):
+def test_a_customer_signs_in_from_the_mail_and_replies_with_a_file(
+    live_server, context_factory, customer, file_ticket, tmp_path
+):
     app, base = live_server
     reference, _token = file_ticket(app, requester_email="jeanne@example.org", subject="Map shows no strokes")
     link = customer.link(app.test_client(), "jeanne@example.org")

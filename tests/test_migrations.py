@@ -15,7 +15,9 @@ def test_the_migrations_match_the_models_and_downgrade_to_nothing(app_factory, d
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+            )
         assert differences == [], "a model changed without its migration"
         downgrade(app, "base")
         with engine.connect() as connection:

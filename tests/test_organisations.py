@@ -26,19 +26,34 @@ def org_create(runner, *arguments: str):
 
 
 def test_org_commands_create_and_add_members_with_clear_errors(runner):
-    made = org_create(runner, "--name", "Stade de Lyon", "--domain", "stade-lyon.example", "--contract", PREMIUM, "--product", "widget", "--share-tickets")
+    made = org_create(
+        runner,
+        "--name",
+        "Stade de Lyon",
+        "--domain",
+        "stade-lyon.example",
+        "--contract",
+        PREMIUM,
+        "--product",
+        "widget",
+        "--share-tickets",
+    )
     assert made.exit_code == 0 and "Created organisation Stade de Lyon" in made.output
     assert org_create(runner, "--name", "Stade de Lyon").exit_code == 1
     taken = org_create(runner, "--name", "Other", "--contract", PREMIUM)
     assert taken.exit_code == 1 and "belongs to another organisation" in taken.output
-    added = runner.invoke(args=["org", "add-member", "--org", "Stade de Lyon", "--email", "Consultant@Freelance.example"])
+    added = runner.invoke(
+        args=["org", "add-member", "--org", "Stade de Lyon", "--email", "Consultant@Freelance.example"]
+    )
     assert added.exit_code == 0 and "consultant@freelance.example now belongs to Stade de Lyon" in added.output
     unknown = runner.invoke(args=["org", "add-member", "--org", "Nobody", "--email", "a@b.example"])
     assert unknown.exit_code == 1 and "no organisation called Nobody" in unknown.output
     assert org_create(runner, "--name", "Bad", "--domain", "not a domain").exit_code == 1
 
 
-def test_members_of_a_sharing_organisation_see_colleagues_tickets_marked_with_who_filed(app, runner, customer, file_ticket):
+def test_members_of_a_sharing_organisation_see_colleagues_tickets_marked_with_who_filed(
+    app, runner, customer, file_ticket
+):
     org_create(runner, "--name", "Stade de Lyon", "--domain", "stade-lyon.example", "--share-tickets")
     org_create(runner, "--name", "Private Co", "--domain", "private.example")
     colleague, _ = file_ticket(app, requester_email="paul@stade-lyon.example", requester_name="Paul Dupont")
@@ -52,7 +67,9 @@ def test_members_of_a_sharing_organisation_see_colleagues_tickets_marked_with_wh
     assert client.get(f"/en/account/tickets/{colleague}").status_code == 200
     private = app.test_client()
     customer.sign_in(private, "bob@private.example")
-    assert private.get(f"/en/account/tickets/{stranger}").status_code == 404, "no sharing unless the organisation shares"
+    assert private.get(f"/en/account/tickets/{stranger}").status_code == 404, (
+        "no sharing unless the organisation shares"
+    )
 
 
 def test_a_members_account_page_shows_the_organisations_products_and_their_tutorials(app, runner, customer):
@@ -68,19 +85,24 @@ def test_a_members_account_page_shows_the_organisations_products_and_their_tutor
 def test_a_typed_contract_gets_its_policy_only_for_a_verified_member(app, runner, customer, ticket_form):
     org_create(runner, "--name", "Stade de Lyon", "--domain", "stade-lyon.example", "--contract", PREMIUM)
     anyone = app.test_client()
-    claimed = anyone.post("/en/tickets/new", data=ticket_form(anyone, product="", email="intruder@else.example", contract=PREMIUM))
+    claimed = anyone.post(
+        "/en/tickets/new", data=ticket_form(anyone, product="", email="intruder@else.example", contract=PREMIUM)
+    )
     claimed_ref = claimed.headers["Location"].split("/")[3].split("?")[0]
     ticket = stored(app, claimed_ref)
     assert (ticket.policy_code, ticket.contract_verified, ticket.contract_number) == ("default", False, PREMIUM)
     assert any(event.kind == "contract_claimed" for event in ticket.events)
     member_not_signed_in = app.test_client()
     unverified = member_not_signed_in.post(
-        "/en/tickets/new", data=ticket_form(member_not_signed_in, product="", email="jeanne@stade-lyon.example", contract=PREMIUM)
+        "/en/tickets/new",
+        data=ticket_form(member_not_signed_in, product="", email="jeanne@stade-lyon.example", contract=PREMIUM),
     )
     assert stored(app, unverified.headers["Location"].split("/")[3].split("?")[0]).policy_code == "default"
     member = app.test_client()
     customer.sign_in(member, "jeanne@stade-lyon.example")
-    verified = member.post("/en/tickets/new", data=ticket_form(member, product="", email="jeanne@stade-lyon.example", contract=PREMIUM))
+    verified = member.post(
+        "/en/tickets/new", data=ticket_form(member, product="", email="jeanne@stade-lyon.example", contract=PREMIUM.lower())
+    )
     ticket = stored(app, verified.headers["Location"].split("/")[3].split("?")[0])
     assert (ticket.policy_code, ticket.contract_verified) == ("premium", True)
 
@@ -112,13 +134,23 @@ def test_admins_manage_organisations_and_agents_cannot(app, auth):
     auth.login(admin, email="admin@fulgur.example", role="admin")
     page = admin.get("/staff/organisations")
     token = csrf_token(page.get_data(as_text=True))
-    data = {"csrf_token": token, "name": "Stade de Lyon", "domains": "stade-lyon.example", "members": "consultant@freelance.example", "contracts": PREMIUM, "products": ["widget"], "share_tickets": "y"}
+    data = {
+        "csrf_token": token,
+        "name": "Stade de Lyon",
+        "domains": "stade-lyon.example",
+        "members": "consultant@freelance.example",
+        "contracts": PREMIUM,
+        "products": ["widget"],
+        "share_tickets": "y",
+    }
     assert admin.post("/staff/organisations", data=data).status_code == 302
     listing = admin.get("/staff/organisations").get_data(as_text=True)
     assert "stade-lyon.example" in listing and "consultant@freelance.example" in listing and PREMIUM in listing
     again = admin.post("/staff/organisations", data={**data, "name": "Copy"})
     assert again.status_code == 400 and "belongs to another organisation" in again.get_data(as_text=True)
     org_id = re.search(r'href="/staff/organisations/(\d+)"', listing).group(1)
-    edit = admin.post(f"/staff/organisations/{org_id}", data={**data, "domains": "stade-lyon.example\nlyon-stadium.example"})
+    edit = admin.post(
+        f"/staff/organisations/{org_id}", data={**data, "domains": "stade-lyon.example\nlyon-stadium.example"}
+    )
     assert edit.status_code == 302
     assert "lyon-stadium.example" in admin.get("/staff/organisations").get_data(as_text=True)

@@ -45,12 +45,18 @@ class Organisation(Base):
     share_tickets: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
-    domains: Mapped[list[OrganisationDomain]] = relationship(cascade="all, delete-orphan", order_by="OrganisationDomain.domain")
-    members: Mapped[list[OrganisationMember]] = relationship(cascade="all, delete-orphan", order_by="OrganisationMember.email")
+    domains: Mapped[list[OrganisationDomain]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationDomain.domain"
+    )
+    members: Mapped[list[OrganisationMember]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationMember.email"
+    )
     contracts: Mapped[list[OrganisationContract]] = relationship(
         cascade="all, delete-orphan", order_by="OrganisationContract.number"
     )
-    products: Mapped[list[OrganisationProduct]] = relationship(cascade="all, delete-orphan", order_by="OrganisationProduct.product")
+    products: Mapped[list[OrganisationProduct]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationProduct.product"
+    )
 
 
 class OrganisationDomain(Base):

@@ -46,7 +46,9 @@ def new_sign_in_link(session: Session, email: str, *, now: dt.datetime | None = 
     """Make a single-use sign-in link for ``email`` and return its token (the caller mails it and commits)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(SignInLink(token_hash=_hash(token), email=normal_address(email), created_at=now, expires_at=now + SIGN_IN_VALID))
+    session.add(
+        SignInLink(token_hash=_hash(token), email=normal_address(email), created_at=now, expires_at=now + SIGN_IN_VALID)
+    )
     return token
 
 
@@ -115,7 +117,9 @@ def _clean(facts: OrganisationFacts) -> OrganisationFacts:
     return OrganisationFacts(name, domains, members, contracts, products, facts.share_tickets)
 
 
-def save_organisation(session: Session, facts: OrganisationFacts, *, organisation: Organisation | None = None) -> Organisation:
+def save_organisation(
+    session: Session, facts: OrganisationFacts, *, organisation: Organisation | None = None
+) -> Organisation:
     """Create an organisation, or replace what ``organisation`` is with ``facts``; one commit.
 
     A domain or a contract belongs to one organisation only (``taken``).

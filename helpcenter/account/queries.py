@@ -22,7 +22,9 @@ def organisations_of(session: Session, email: str) -> list[Organisation]:
     by_address = select(OrganisationMember.organisation_id).where(OrganisationMember.email == email)
     return list(
         session.scalars(
-            select(Organisation).where(or_(Organisation.id.in_(by_domain), Organisation.id.in_(by_address))).order_by(Organisation.name)
+            select(Organisation)
+            .where(or_(Organisation.id.in_(by_domain), Organisation.id.in_(by_address)))
+            .order_by(Organisation.name)
         )
     )
 
@@ -32,7 +34,12 @@ def holds_contract(session: Session, email: str, contract: str) -> bool:
     email = normal_address(email)
     if not contract or session.scalars(select(CustomerAddress.id).filter_by(email=email)).first() is None:
         return False
-    holder = session.scalars(select(OrganisationContract.organisation_id).filter_by(number=contract.strip())).first()
+    # Contract numbers are compared as the policy file compares them: whatever the case.
+    holder = session.scalars(
+        select(OrganisationContract.organisation_id).where(
+            func.upper(OrganisationContract.number) == contract.strip().upper()
+        )
+    ).first()
     return holder is not None and any(organisation.id == holder for organisation in organisations_of(session, email))
 
 

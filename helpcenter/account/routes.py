@@ -16,6 +16,7 @@ from helpcenter.attachments.uploads import accepts_files, attachment_limits, upl
 from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
+from helpcenter.jira import push_change
 from helpcenter.library import current_library
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.sla import response_state
@@ -24,7 +25,7 @@ from helpcenter.tickets.notifications import customer_reply_notice, signature_ma
 from helpcenter.tickets.operations import (
     TicketStateError,
     can_reopen,
-    customer_reply,
+    customer_message,
     rate,
     reopen,
     resolve_by_customer,
@@ -132,7 +133,9 @@ def home(lang: str):
     library = current_library()
     known = dict(library.products(lang))
     products = [
-        (slug, known[slug], library.articles(lang, "tutorials", slug)) for slug in products_of(session, email) if slug in known
+        (slug, known[slug], library.articles(lang, "tutorials", slug))
+        for slug in products_of(session, email)
+        if slug in known
     ]
     return render_template(
         "account/home.html",
@@ -199,19 +202,19 @@ def send_reply(lang: str, reference: str):
     except UploadError as error:
         form.files.errors = [upload_error_text(error, limits), _("Your text is kept; choose the files again.")]
         return _ticket_page(lang, email, found, reply_form=form, status=400)
-    try:
-        customer_reply(
-            get_session(),
-            found,
-            form.body.data,
-            author_name=found.requester_name if normal_address(found.requester_email) == email else email,
-            actor=email,
-            mails=customer_reply_notice,
-            files=files,
-            store=attachment_store(),
-        )
-    except TicketStateError:
-        abort(409)
+    if found.status in ("resolved", "closed"):
+        abort(409)  # the page offers "Reopen" (or a follow-up) instead of a reply
+    customer_message(
+        get_session(),
+        found,
+        form.body.data,
+        author_name=found.requester_name if normal_address(found.requester_email) == email else email,
+        actor=email,
+        mails=customer_reply_notice,
+        files=files,
+        store=attachment_store(),
+        announce=push_change,
+    )
     deliver_in_background(current_app._get_current_object())
     flash(_("Your reply has been sent."))
     return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
@@ -219,12 +222,12 @@ def send_reply(lang: str, reference: str):
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/resolve", methods=["POST"])
 def resolve(lang: str, reference: str):
-    """"Mark as resolved": the customer says the problem is solved."""
+    """ "Mark as resolved": the customer says the problem is solved."""
     email, found = _readable(lang, reference)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        resolve_by_customer(get_session(), found, actor=email, mails=status_mails)
+        resolve_by_customer(get_session(), found, actor=email, mails=status_mails, announce=push_change)
     except TicketStateError:
         abort(409)
     deliver_in_background(current_app._get_current_object())
@@ -234,12 +237,12 @@ def resolve(lang: str, reference: str):
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/reopen", methods=["POST"])
 def reopen_ticket(lang: str, reference: str):
-    """"Reopen": back to the staff queue, within 14 days of its resolution."""
+    """ "Reopen": back to the staff queue, within 14 days of its resolution."""
     email, found = _readable(lang, reference)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        reopen(get_session(), found, actor=email, mails=status_mails)
+        reopen(get_session(), found, actor=email, mails=status_mails, announce=push_change)
     except TicketStateError:
         flash(_("This ticket was resolved more than 14 days ago: file a new ticket that follows it up."))
         return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)

@@ -63,7 +63,7 @@ def safe_filename(name: str, kind: FileKind) -> str:
     base = unicodedata.normalize("NFC", base)
     base = "".join(char for char in base if unicodedata.category(char)[0] not in "CZ" or char == " ")
     base = re.sub(r"[\"'<>:;|?*`$&%{}\[\]]", "_", base).strip(" .") or "file"
-    stem = base[:-len(kind.suffix)] if base.lower().endswith(kind.suffix) else base
+    stem = base[: -len(kind.suffix)] if base.lower().endswith(kind.suffix) else base
     if kind.suffix == ".jpg" and base.lower().endswith(".jpeg"):
         stem, suffix = base[:-5], ".jpeg"
     else:

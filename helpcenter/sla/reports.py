@@ -291,7 +291,9 @@ class Satisfaction:
 def _row(key: str, scores: list[int]) -> SatisfactionRow:
     if not scores:
         return SatisfactionRow(key, 0, None, None)
-    return SatisfactionRow(key, len(scores), sum(scores) / len(scores), sum(score >= 4 for score in scores) / len(scores))
+    return SatisfactionRow(
+        key, len(scores), sum(scores) / len(scores), sum(score >= 4 for score in scores) / len(scores)
+    )
 
 
 def satisfaction(ratings: Iterable[Rating]) -> Satisfaction:
@@ -299,7 +301,8 @@ def satisfaction(ratings: Iterable[Rating]) -> Satisfaction:
     ratings = list(ratings)
     priorities = [*PRIORITIES, "none"]
     by_priority = tuple(
-        _row(priority, [rating.score for rating in ratings if (rating.priority or "none") == priority]) for priority in priorities
+        _row(priority, [rating.score for rating in ratings if (rating.priority or "none") == priority])
+        for priority in priorities
     )
     agents = sorted({rating.agent for rating in ratings})
     by_agent = tuple(_row(agent, [rating.score for rating in ratings if rating.agent == agent]) for agent in agents)

@@ -15,11 +15,17 @@ from markupsafe import Markup
 from helpcenter.account.operations import OrganisationError, OrganisationFacts, organisation_facts, save_organisation
 from helpcenter.account.queries import all_organisations, organisation_by_id
 from helpcenter.articles.operations import feedback_tallies
+from helpcenter.attachments.labels import upload_error_text
+from helpcenter.attachments.operations import UploadError, check_uploads
+from helpcenter.attachments.responses import download
+from helpcenter.attachments.store import attachment_store
+from helpcenter.attachments.uploads import accepts_files, attachment_limits, uploads
 from helpcenter.content import STALE
 from helpcenter.content.frontmatter import split_front_matter
 from helpcenter.content.history import source_diff
 from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, search_tally
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
@@ -27,13 +33,7 @@ from helpcenter.sla import CATEGORIES, PRIORITIES
 from helpcenter.sla.reports import satisfaction, sla_report
 from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
-from helpcenter.attachments.labels import upload_error_text
-from helpcenter.attachments.operations import UploadError, check_uploads
-from helpcenter.attachments.responses import download
-from helpcenter.attachments.store import attachment_store
-from helpcenter.attachments.uploads import accepts_files, attachment_limits, uploads
 from helpcenter.tickets.notifications import reply_mails, status_mails
-from helpcenter.tickets.queries import any_attachment, ticket_by_reference
 from helpcenter.tickets.operations import (
     add_note,
     confirm_contract,
@@ -42,21 +42,22 @@ from helpcenter.tickets.operations import (
     set_priority,
     set_status,
 )
+from helpcenter.tickets.queries import any_attachment, ticket_by_reference
 
 from .chart import sla_chart_svg
 from .export import sla_csv
 from .forms import (
-    OrganisationForm,
-    lines,
     ROLE_NAMES,
     LoginForm,
     NewStaffForm,
     NoteForm,
+    OrganisationForm,
     PasswordForm,
     PriorityForm,
     ReplyForm,
     RoleForm,
     StatusForm,
+    lines,
 )
 from .labels import ACCOUNT_ERRORS, ORGANISATION_ERRORS, TRANSLATION_STATUS_NAMES
 from .login import (
@@ -226,7 +227,10 @@ def change_priority(reference: str):
     form = PriorityForm()
     if found.category != "technical" or not form.validate_on_submit():
         abort(400)
-    set_priority(get_session(), found, form.priority.data, current_policies(), actor=current_user.email)
+    set_priority(
+        get_session(), found, form.priority.data, current_policies(), actor=current_user.email, announce=push_change
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Priority set; the first-response deadline has been recomputed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -254,6 +258,7 @@ def send_reply(reference: str):
         mails=reply_mails,
         files=files,
         store=attachment_store(),
+        announce=push_change,
     )
     deliver_in_background(current_app._get_current_object())
     flash(_("Reply sent."))
@@ -287,7 +292,15 @@ def write_note(reference: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    add_note(get_session(), found, form.body.data.strip(), author_name=current_user.name, actor=current_user.email)
+    add_note(
+        get_session(),
+        found,
+        form.body.data.strip(),
+        author_name=current_user.name,
+        actor=current_user.email,
+        announce=push_change,
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Note added."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -299,7 +312,9 @@ def change_status(reference: str):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    set_status(get_session(), found, form.status.data, actor=current_user.email, mails=status_mails)
+    set_status(
+        get_session(), found, form.status.data, actor=current_user.email, mails=status_mails, announce=push_change
+    )
     deliver_in_background(current_app._get_current_object())
     flash(_("Status changed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
@@ -420,7 +435,11 @@ def organisations(organisation_id: int | None = None):
     form.products.choices = [(slug, product.page.title if product else slug) for slug, product in products]
     if request.method == "GET" and organisation is not None:
         facts = organisation_facts(organisation)
-        form.name.data, form.share_tickets.data, form.products.data = facts.name, facts.share_tickets, list(facts.products)
+        form.name.data, form.share_tickets.data, form.products.data = (
+            facts.name,
+            facts.share_tickets,
+            list(facts.products),
+        )
         form.domains.data, form.members.data, form.contracts.data = (
             "\n".join(facts.domains),
             "\n".join(facts.members),
@@ -484,7 +503,13 @@ def sla_report_page():
         report, title=_("First responses on time, by priority and window"), labels=_labels(), percent=format_share
     )
     return render_template(
-        "staff/sla_report.html", report=report, chart=Markup(chart), start=start, end=end, labels=_labels(), ratings=ratings
+        "staff/sla_report.html",
+        report=report,
+        chart=Markup(chart),
+        start=start,
+        end=end,
+        labels=_labels(),
+        ratings=ratings,
     )
 
 

@@ -53,7 +53,10 @@ def signature_matches(ticket: Ticket, signature: str) -> bool:
 def stop_url(ticket: Ticket) -> str:
     """The link that stops mails about this ticket."""
     return external_url(
-        "account.stop_mails_view", lang=ticket.site_language, reference=ticket.reference, signature=stop_signature(ticket)
+        "account.stop_mails_view",
+        lang=ticket.site_language,
+        reference=ticket.reference,
+        signature=stop_signature(ticket),
     )
 
 
@@ -61,7 +64,9 @@ def _to_requester(ticket: Ticket, subject: str, template: str, **context) -> lis
     """A mail to the requester (none once they stopped mails), with the Customer Area and "stop" links."""
     if ticket.mail_opt_out:
         return []
-    body = render_template(template, ticket=ticket, account_link=account_url(ticket), stop_link=stop_url(ticket), **context)
+    body = render_template(
+        template, ticket=ticket, account_link=account_url(ticket), stop_link=stop_url(ticket), **context
+    )
     return [Mail(recipient=ticket.requester_email, subject=subject, body=body)]
 
 
@@ -100,7 +105,11 @@ def status_mails(ticket: Ticket, previous: str) -> list[Mail]:
     with force_locale(ticket.language):
         return _to_requester(
             ticket,
-            _("[%(reference)s] Your request is now: %(status)s", reference=ticket.reference, status=STATUS_NAMES[ticket.status]),
+            _(
+                "[%(reference)s] Your request is now: %(status)s",
+                reference=ticket.reference,
+                status=STATUS_NAMES[ticket.status],
+            ),
             "mail/ticket_status.txt",
             previous=previous,
         )

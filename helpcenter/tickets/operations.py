@@ -1,4 +1,11 @@
-"""State changes of tickets, shared by the customer views, the staff console and commands."""
+"""State changes of tickets, shared by the customer views, the staff console, commands and the Jira channel.
+
+Every change takes an optional ``announce(session, ticket, change)``, called
+in the change's transaction before it commits: the views pass the channels
+that follow tickets (:func:`helpcenter.jira.push_change`), which put their
+messages in the outbox; a change that arrives from such a channel is made
+without it, so that it is not sent back.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +42,35 @@ class TicketStateError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What just happened to a ticket: ``created``, ``reply``, ``note``, ``status``, ``priority``,
+    ``customer_message``; ``message`` is the reply, note or customer message."""
+
+    kind: str
+    message: TicketMessage | None = None
+
+
+class Announce(Protocol):
+    """Told of each change in its transaction (it may add rows, such as outbox messages; it never commits)."""
+
+    def __call__(self, session: Session, ticket: Ticket, change: TicketChange) -> None: ...
+
+
+def _announce(announce: Announce | None, session: Session, ticket: Ticket, change: TicketChange) -> None:
+    if announce is not None:
+        session.flush()
+        announce(session, ticket, change)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit, or leave it to a caller that makes several changes in one transaction."""
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 @dataclass(frozen=True)
@@ -89,6 +126,8 @@ def create_ticket(
     files: Sequence[CheckedFile] = (),
     store: AttachmentStore | None = None,
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> tuple[Ticket, str]:
     """Store a ticket with its first-response deadline, audit trail, files and outgoing mail.
 
@@ -96,9 +135,11 @@ def create_ticket(
     of the organisation that holds the contract; a number typed by anyone
     else is kept as claimed, and the ticket gets the standard policy until
     staff confirm it (:func:`confirm_contract`).  Everything is committed in
-    one transaction: the ticket, its first message and its files, its events
-    and the mails that ``mails(ticket, token)`` composes.  Returns the ticket
-    and its tracking token (shown once, never stored).
+    one transaction: the ticket, its first message and its files, its events,
+    the mails that ``mails(ticket, token)`` composes and what ``announce``
+    adds.  Returns the ticket and its tracking token (shown once, never
+    stored).  ``now`` is the creation instant (a request raised elsewhere
+    keeps its own).
     """
     now = now or utcnow()
     contract_verified = holds_contract(session, request.requester_email, request.contract_number)
@@ -133,7 +174,11 @@ def create_ticket(
     first = TicketMessage(at=now, author="customer", author_name=request.requester_name, body=request.description)
     ticket.messages.append(first)
     ticket.events.append(TicketEvent(at=now, kind="created", actor=request.requester_email, detail=deadline.explain()))
-    if request.contract_number and not contract_verified and policies.for_contract(request.contract_number) is not policy:
+    if (
+        request.contract_number
+        and not contract_verified
+        and policies.for_contract(request.contract_number) is not policy
+    ):
         ticket.events.append(
             TicketEvent(at=now, kind="contract_claimed", actor=request.requester_email, detail=request.contract_number)
         )
@@ -144,7 +189,8 @@ def create_ticket(
         attach(session, store, files, first)
     for mail in mails(ticket, token):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("created"))
+    _finish(session, commit)
     return ticket, token
 
 
@@ -170,7 +216,15 @@ def first_response_deadline(ticket: Ticket, policies: PolicySet, priority: str |
 
 
 def set_priority(
-    session: Session, ticket: Ticket, priority: str, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    priority: str,
+    policies: PolicySet,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> Ticket:
     """Change a technical ticket's priority and recompute its deadline.
 
@@ -190,7 +244,8 @@ def set_priority(
             at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
         )
     )
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("priority"))
+    _finish(session, commit)
     return ticket
 
 
@@ -212,6 +267,8 @@ def reply(
     files: Sequence[CheckedFile] = (),
     store: AttachmentStore | None = None,
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
     """Answer the customer: the message and its files, its mail, and the first response if it is one.
 
@@ -234,12 +291,21 @@ def reply(
         attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("reply", message))
+    _finish(session, commit)
     return message
 
 
 def add_note(
-    session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
     """An internal note: seen by staff, never by the customer, not a response."""
     now = now or utcnow()
@@ -247,7 +313,8 @@ def add_note(
     ticket.messages.append(note)
     ticket.events.append(TicketEvent(at=now, kind="note", actor=actor, detail=""))
     ticket.updated_at = now
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("note", note))
+    _finish(session, commit)
     return note
 
 
@@ -259,6 +326,8 @@ def set_status(
     actor: str,
     mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> Ticket:
     """Move a ticket to another status, recording who did; ``mails(ticket, previous)`` tells the requester."""
     if status not in STATUSES:
@@ -269,7 +338,8 @@ def set_status(
         session.flush()
         for mail in mails(ticket, previous):
             enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("status"))
+    _finish(session, commit)
     return ticket
 
 
@@ -281,7 +351,7 @@ def _move(ticket: Ticket, status: str, actor: str, now: dt.datetime) -> None:
     ticket.updated_at = now
 
 
-def customer_reply(
+def customer_message(
     session: Session,
     ticket: Ticket,
     body: str,
@@ -292,25 +362,25 @@ def customer_reply(
     files: Sequence[CheckedFile] = (),
     store: AttachmentStore | None = None,
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
-    """The requester writes on their ticket: a ticket waiting for them goes back to the staff queue.
+    """The customer writes again, with files: a ticket waiting on them is open again (back in the staff queue).
 
-    A resolved or closed ticket takes no reply (``TicketStateError``: the
-    customer reopens it, or files a follow-up).  ``mails`` tells staff.
+    ``mails(ticket, message)`` tells staff.
     """
-    if ticket.status in ("resolved", "closed"):
-        raise TicketStateError("closed")
     now = now or utcnow()
     message = TicketMessage(at=now, author="customer", author_name=author_name, body=body)
     ticket.messages.append(message)
-    ticket.events.append(TicketEvent(at=now, kind="customer_reply", actor=actor, detail=""))
+    ticket.events.append(TicketEvent(at=now, kind="customer_message", actor=actor, detail=""))
     _move(ticket, "open" if ticket.status == "waiting" else ticket.status, actor, now)
     session.flush()
     if files:
         attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("customer_message", message))
+    _finish(session, commit)
     return message
 
 
@@ -321,11 +391,12 @@ def resolve_by_customer(
     actor: str,
     mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
 ) -> Ticket:
     """The requester says the problem is solved."""
     if ticket.status == "closed":
         raise TicketStateError("closed")
-    return set_status(session, ticket, "resolved", actor=actor, mails=mails, now=now)
+    return set_status(session, ticket, "resolved", actor=actor, mails=mails, now=now, announce=announce)
 
 
 def can_reopen(ticket: Ticket, now: dt.datetime) -> bool:
@@ -340,6 +411,7 @@ def reopen(
     actor: str,
     mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
 ) -> Ticket:
     """Put a resolved ticket back in the staff queue (within :data:`REOPEN_WITHIN`; else ``TicketStateError``)."""
     now = now or utcnow()
@@ -347,7 +419,7 @@ def reopen(
         raise TicketStateError("not_resolved")
     if not can_reopen(ticket, now):
         raise TicketStateError("too_late")
-    return set_status(session, ticket, "open", actor=actor, mails=mails, now=now)
+    return set_status(session, ticket, "open", actor=actor, mails=mails, now=now, announce=announce)
 
 
 def rate(session: Session, ticket: Ticket, score: int, comment: str, *, now: dt.datetime | None = None) -> TicketRating:
@@ -366,7 +438,9 @@ def rate(session: Session, ticket: Ticket, score: int, comment: str, *, now: dt.
     return ticket.rating
 
 
-def confirm_contract(session: Session, ticket: Ticket, policies: PolicySet, *, actor: str, now: dt.datetime | None = None) -> Ticket:
+def confirm_contract(
+    session: Session, ticket: Ticket, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+) -> Ticket:
     """Staff confirm a contract claimed on the ticket: its policy applies, the deadline recomputed from creation."""
     now = now or utcnow()
     policy = policies.for_contract(ticket.contract_number)
@@ -378,7 +452,9 @@ def confirm_contract(session: Session, ticket: Ticket, policies: PolicySet, *, a
     ticket.first_response_due = deadline.due
     ticket.updated_at = now
     ticket.events.append(
-        TicketEvent(at=now, kind="contract_confirmed", actor=actor, detail=f"{ticket.contract_number}; {deadline.explain()}")
+        TicketEvent(
+            at=now, kind="contract_confirmed", actor=actor, detail=f"{ticket.contract_number}; {deadline.explain()}"
+        )
     )
     session.commit()
     return ticket
@@ -388,6 +464,8 @@ def stop_mails(session: Session, ticket: Ticket, *, now: dt.datetime | None = No
     """The requester wants no more mail about this ticket."""
     if not ticket.mail_opt_out:
         ticket.mail_opt_out = True
-        ticket.events.append(TicketEvent(at=now or utcnow(), kind="mail_stopped", actor=ticket.requester_email, detail=""))
+        ticket.events.append(
+            TicketEvent(at=now or utcnow(), kind="mail_stopped", actor=ticket.requester_email, detail="")
+        )
         session.commit()
     return ticket

@@ -20,6 +20,7 @@ from helpcenter.content import page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, run_search
 from helpcenter.outbox import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
@@ -27,8 +28,8 @@ from helpcenter.search import SearchRequest, SearchUnavailable
 from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_descriptions
 from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
 from .notifications import ticket_created_mails, tracking_url
-from .queries import public_attachment
 from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
+from .queries import public_attachment
 
 bp = Blueprint("tickets", __name__)
 # A ticket's words, for the customer's pages and the staff console alike.
@@ -132,6 +133,7 @@ def new(lang: str):
             mails=ticket_created_mails,
             files=files,
             store=attachment_store(),
+            announce=push_change,
         )
     except SQLAlchemyError:
         log.exception("ticket could not be stored")
