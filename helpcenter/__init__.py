@@ -13,10 +13,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    from . import caching, cli, config, db, errors, i18n, library, logs, outbox, security, templating
+    from . import caching, cli, config, db, errors, i18n, library, logs, oncall, outbox, security, templating
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
     from .extensions import babel, csrf, init_limiter
+    from .oncall.routes import bp as oncall_bp
     from .staff.login import init_login
     from .staff.routes import bp as staff_bp
     from .tickets.routes import bp as tickets_bp
@@ -39,9 +40,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     logs.init_app(app)
-    for blueprint in (articles_bp, api_bp, tickets_bp, staff_bp):
+    for blueprint in (articles_bp, api_bp, tickets_bp, staff_bp, oncall_bp):
         app.register_blueprint(blueprint)
     outbox.init_app(app)
+    oncall.init_app(app)
     cli.init_app(app)
     # Last: its middleware answers kept pages in front of everything above,
     # and the guard's (proxies, trusted hosts) come before even that.

@@ -3,6 +3,7 @@
 from helpcenter.articles.models import ArticleFeedback, SearchCount
 from helpcenter.db import Base
 from helpcenter.login_sessions import LoginSession
+from helpcenter.oncall.models import OncallPage, PageAcknowledgement, SlaNotice
 from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import DeflectionCount, Ticket, TicketEvent, TicketMessage
@@ -12,8 +13,11 @@ __all__ = [
     "Base",
     "DeflectionCount",
     "LoginSession",
+    "OncallPage",
     "OutboxMessage",
+    "PageAcknowledgement",
     "SearchCount",
+    "SlaNotice",
     "StaffUser",
     "Ticket",
     "TicketEvent",

@@ -27,4 +27,7 @@ EVENT_NAMES = {
     "reply": _l("Reply sent"),
     "note": _l("Internal note"),
     "status": _l("Status changed"),
+    "assigned": _l("Assigned"),
+    "paged": _l("On-call paged"),
+    "acknowledged": _l("Page acknowledged"),
 }

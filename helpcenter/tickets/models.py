@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpcenter.db import Base, UtcDateTime, utcnow
+from helpcenter.staff.models import StaffUser
 
 STATUSES = ("new", "open", "waiting", "resolved", "closed")
 
@@ -44,6 +45,10 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    #: The agent the ticket is assigned to (warnings before breach go to them), if any.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+
+    assignee: Mapped[StaffUser | None] = relationship(lazy="joined")
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"

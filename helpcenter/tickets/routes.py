@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from helpcenter.content import page_url
-from helpcenter.db import get_session
+from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
 from helpcenter.library import current_library, current_policies, run_search
@@ -21,6 +21,7 @@ from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_d
 from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
 from .notifications import ticket_created_mails, tracking_url
 from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
+from .queries import customer_promise
 
 bp = Blueprint("tickets", __name__)
 # A ticket's words, for the customer's pages and the staff console alike.
@@ -167,6 +168,7 @@ def track(lang: str, reference: str):
             created=session.pop(JUST_CREATED, None) == ticket.reference,
             link=tracking_url(ticket, request.args["token"], lang),
             messages=[message for message in ticket.messages if not message.internal],
+            promise=customer_promise(ticket, current_policies(), utcnow()),
         )
     )
     response.headers["Referrer-Policy"] = "no-referrer"
