@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
@@ -25,6 +26,7 @@ from helpcenter.tickets.operations import create_ticket
 from .helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    PAGER,
     POSTGRES_ADMIN_URL,
     PROJECT_CONTENT,
     STAFF_EMAIL,
@@ -32,7 +34,11 @@ from .helpers import (
     STAFF_PASSWORD,
     TEST_CONTENT,
     TICKET_FIELDS,
+    WEBHOOK_SECRET,
+    Inbox,
+    Receiver,
     csrf_token,
+    free_port,
     postgres_unavailable,
     ticket_request,
 )
@@ -230,6 +236,45 @@ def database_url(request, tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+# -- mail and webhooks that leave: a real SMTP server and a webhook receiver on loopback --------
+
+
+@pytest.fixture
+def smtp_port():
+    """A free loopback port for an SMTP server (started by ``inbox``, or later by the test)."""
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    """A real SMTP server (aiosmtpd) on ``smtp_port``; ``inbox.messages`` are the mails it received."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback that checks signatures with :data:`helpers.WEBHOOK_SECRET`."""
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def oncall_app(app_factory, smtp_port, receiver):
+    """The app paging ``PAGER`` by mail (over the SMTP server on ``smtp_port``) and ``receiver`` by signed webhook."""
+    return app_factory(
+        index=False,
+        SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+        ONCALL_EMAIL=PAGER,
+        ONCALL_WEBHOOK_URL=receiver.url,
+        ONCALL_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
 
 
 # -- a real browser on a real server -------------------------------------------------

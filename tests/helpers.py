@@ -7,23 +7,36 @@ modules that need it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from sqlalchemy import create_engine
+from aiosmtpd.handlers import Message
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from helpcenter.db import database
+from helpcenter.jobs import JobRunner
+from helpcenter.oncall.webhook import SIGNATURE_HEADER
+from helpcenter.outbox import channels, deliver_pending
+from helpcenter.tickets.models import Ticket
 from helpcenter.tickets.operations import TicketRequest
 
 TESTS = Path(__file__).resolve().parent
@@ -106,6 +119,90 @@ def ticket_request(**changes) -> TicketRequest:
         **changes,
     }
     return TicketRequest(**fields)
+
+
+class Inbox(Message):
+    """An aiosmtpd handler that keeps every message the server receives (``messages``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+#: On-call: the address paged by mail, and the secret the webhook receiver shares with the help centre.
+PAGER = "pager@fulgur.example"
+WEBHOOK_SECRET = "a webhook secret shared with the pager"
+
+
+class Receiver:
+    """A webhook receiver on loopback: it checks each call's signature and answers ``status`` (401 if it is wrong)."""
+
+    def __init__(self, secret: str | None = WEBHOOK_SECRET, port: int = 0) -> None:
+        self.secret = secret
+        self.status = 204
+        self.calls: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                signed = self.headers.get(SIGNATURE_HEADER)
+                valid = receiver.secret is not None and hmac.compare_digest(
+                    signed or "", "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
+                )
+                receiver.calls.append({"headers": dict(self.headers), "body": body, "valid": valid, "path": self.path})
+                self.send_response(receiver.status if valid or receiver.secret is None else 401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/hooks/helpcenter"
+
+    def payloads(self) -> list[dict]:
+        return [json.loads(call["body"]) for call in self.calls]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def run_jobs(app, now: dt.datetime) -> dict:
+    """Run every job once, as ``helpcenter jobs run --once`` does, at ``now``."""
+    return JobRunner(app).run_due(now=now, every_job=True)
+
+
+def deliver(app, now: dt.datetime | None = None) -> int:
+    """Deliver what the outbox holds now (mail and webhooks alike)."""
+    return deliver_pending(database(app).sessions, channels(app), now=now)
+
+
+def subject_of(message) -> str:
+    """A received mail's subject, decoded and unfolded."""
+    return str(make_header(decode_header(message["Subject"]))).replace("\r\n", "")
+
+
+def body_of(message) -> str:
+    """A received mail's body, decoded."""
+    return message.get_payload(decode=True).decode("utf-8")
+
+
+def change(app, reference: str, operation, *args, **kwargs):
+    """Apply a ticket operation to the stored ticket, in a session of its own."""
+    with database(app).sessions() as session:
+        ticket = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        return operation(session, ticket, *args, **kwargs)
 
 
 def postgres_unavailable() -> str | None:

@@ -56,13 +56,13 @@ def page_ticket(
     if not messages:
         return None
     page.channels = ",".join(sorted({message.channel for message in messages}))
-    session.add(page)
-    for message in messages:
-        enqueue(session, message, ticket_id=ticket.id)
-    ticket.events.append(
-        TicketEvent(at=now, kind="paged", actor=PAGING_ACTOR, detail=f"page {page.number}: {page.channels}")
-    )
-    try:
+    try:  # from the first write: loading the audit trail flushes what is added before it
+        session.add(page)
+        for message in messages:
+            enqueue(session, message, ticket_id=ticket.id)
+        ticket.events.append(
+            TicketEvent(at=now, kind="paged", actor=PAGING_ACTOR, detail=f"page {page.number}: {page.channels}")
+        )
         session.commit()
     except IntegrityError:
         session.rollback()  # another server sent page number N of this ticket first
@@ -97,9 +97,9 @@ def acknowledge_page(
     acknowledgement = PageAcknowledgement(
         ticket_id=ticket.id, acknowledged_at=now, staff_id=staff.id, staff_email=staff.email
     )
-    session.add(acknowledgement)
-    ticket.events.append(TicketEvent(at=now, kind="acknowledged", actor=staff.email, detail=""))
-    try:
+    try:  # from the first write: loading the audit trail flushes what is added before it
+        session.add(acknowledgement)
+        ticket.events.append(TicketEvent(at=now, kind="acknowledged", actor=staff.email, detail=""))
         session.commit()
     except IntegrityError:
         session.rollback()  # a colleague acknowledged it at the same moment: theirs stands
@@ -124,19 +124,19 @@ def warn_ticket(
                 continue
             skipped = threshold == WARNING and BREACH in passed
             messages = [] if skipped else list(compose(ticket, target, threshold))
-            session.add(
-                SlaNotice(
-                    ticket_id=ticket.id,
-                    target=target.kind,
-                    started_at=target.started_at,
-                    threshold=threshold,
-                    sent_at=now,
-                    recipients=", ".join(message.recipient for message in messages),
-                )
-            )
-            for message in messages:
-                enqueue(session, message, ticket_id=ticket.id)
             try:
+                session.add(
+                    SlaNotice(
+                        ticket_id=ticket.id,
+                        target=target.kind,
+                        started_at=target.started_at,
+                        threshold=threshold,
+                        sent_at=now,
+                        recipients=", ".join(message.recipient for message in messages),
+                    )
+                )
+                for message in messages:
+                    enqueue(session, message, ticket_id=ticket.id)
                 session.commit()
             except IntegrityError:
                 session.rollback()  # another server sent this one first
