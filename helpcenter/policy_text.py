@@ -141,7 +141,7 @@ def target_standing(target: TargetClock) -> str:
             return _("Missed by %(time)s.", time=over)
         return _("Missed since %(due)s (%(time)s over).", due=format_datetime(target.due, "full"), time=over)
     if target.state == MET:
-        return _("Met %(at)s.", at=format_datetime(target.ended_at, "full"))
+        return _("Met on %(at)s.", at=format_datetime(target.ended_at, "full"))
     left = format_duration(target.left)
     if target.state == PAUSED:
         return _("Paused while the ticket waits on the customer; %(time)s left when the clock resumes.", time=left)
