@@ -136,6 +136,10 @@ def test_the_staff_ticket_page_shows_every_running_target_with_time_left_and_why
     targets = html[html.index('id="targets-title"') : html.index('id="conversation-title"')]
     assert "Next response" in targets and "Started by the customer&#39;s message" in targets
     assert "The clock stood still for" in targets and "Paused while" not in targets
+    # The queue shows the target due first: the next response, 4 business hours at most.
+    queue = page(client, f"/staff/?q={reference}")
+    cell = re.search(r'<td class="next-target">(.*?)</td>', queue, re.S).group(1)
+    assert cell.startswith("Next response") and " left</span>" in cell
 
 
 def test_the_page_of_a_paged_ticket_says_so_and_offers_to_acknowledge(oncall_app, auth, file_ticket):

@@ -43,7 +43,7 @@ from helpcenter.sla.clock import (
 )
 from helpcenter.sla.policy import BusinessCalendar
 from helpcenter.sla.reports import TicketTargets, targets_report
-from helpcenter.sla.targets import BREACH, WARNING, target_of, thresholds_passed
+from helpcenter.sla.targets import BREACH, WARNING, most_urgent, target_of, thresholds_passed
 from helpcenter.staff.export import BREACH_COLUMNS, breaches_csv
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -486,6 +486,25 @@ def test_a_paused_target_warns_about_nothing():
     line = timeline(created, statuses=[(paris(2026, 3, 10, 10, 5), "waiting")], replies=[paris(2026, 3, 10, 10, 5)])
     resolution = target(line, RESOLUTION, paris(2026, 3, 20, 10))
     assert resolution.state == PAUSED and thresholds_passed(resolution, 0.0001) == ()
+
+
+def test_the_most_urgent_open_target():
+    created = paris(2026, 3, 10, 9)
+    line = timeline(
+        created,
+        statuses=[(paris(2026, 3, 10, 9, 30), "waiting"), (paris(2026, 3, 10, 10), "open")],
+        customer=[paris(2026, 3, 10, 10)],
+        replies=[paris(2026, 3, 10, 9, 30)],
+    )
+    # Next response due 12:00, resolution (24 h) due Wednesday: the next response comes first.
+    assert most_urgent(ticket_targets(line, CONTRACT, paris(2026, 3, 10, 11))).kind == NEXT_RESPONSE
+    # Missed at 12:00: still first, ahead of anything merely pending.
+    late = most_urgent(ticket_targets(line, CONTRACT, paris(2026, 3, 10, 13)))
+    assert (late.kind, late.state) == (NEXT_RESPONSE, BREACHED)
+    answered = replace(line, staff_replies=(*line.staff_replies, paris(2026, 3, 10, 11)))
+    assert most_urgent(ticket_targets(answered, CONTRACT, paris(2026, 3, 10, 13))).kind == RESOLUTION
+    resolved = replace(answered, statuses=(*answered.statuses, (paris(2026, 3, 10, 12), "resolved")))
+    assert most_urgent(ticket_targets(resolved, CONTRACT, paris(2026, 3, 10, 13))) is None
 
 
 # --- the report and the export of breaches ----------------------------------------------------------------

@@ -366,6 +366,17 @@ def thresholds_passed(target: TargetClock, share: float) -> tuple[str, ...]:
     return ()
 
 
+def most_urgent(targets: Sequence[TargetClock]) -> TargetClock | None:
+    """The open target that needs attention first: a breached one (missed longest ago first), then the one
+    due soonest, then a paused one (least time left first); None when no target is open."""
+    order = {BREACHED: 0, PENDING: 1, PAUSED: 2}
+
+    def urgency(target: TargetClock) -> tuple:
+        return (order[target.state], target.due or target.now, target.left)
+
+    return min((target for target in targets if target.running and target.state in order), key=urgency, default=None)
+
+
 def target_of(targets: Sequence[TargetClock], kind: str) -> TargetClock | None:
     """The last target of ``kind`` (the current next response, the resolution), or None."""
     return next((target for target in reversed(targets) if target.kind == kind), None)
@@ -380,6 +391,7 @@ __all__ = [
     "TargetClock",
     "TicketTimeline",
     "first_response_clock",
+    "most_urgent",
     "next_response_clocks",
     "next_response_spans",
     "resolution_clock",

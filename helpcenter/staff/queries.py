@@ -74,6 +74,7 @@ def queue_page(
     page = max(1, min(page, pages))
     tickets = session.scalars(
         query.order_by(Ticket.first_response_due.is_(None), Ticket.first_response_due, Ticket.created_at)
+        .options(selectinload(Ticket.events), selectinload(Ticket.messages))  # what each row's targets read
         .offset((page - 1) * size)
         .limit(size)
     ).all()

@@ -25,6 +25,7 @@ from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
 from helpcenter.sla.reports import sla_report, targets_report
+from helpcenter.sla.targets import most_urgent
 from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
 from helpcenter.tickets.notifications import reply_mails
@@ -165,10 +166,13 @@ def queue():
     found = queue_page(
         get_session(), filters, request.args.get("page", 1, type=int) or 1, PAGE_SIZE, me=current_user.id
     )
-    now = utcnow()
+    now, policies = utcnow(), current_policies()
     return render_template(
         "staff/queue.html",
-        rows=[(ticket, queue_state(ticket, now)) for ticket in found.tickets],
+        rows=[
+            (ticket, queue_state(ticket, now), most_urgent(targets_of(ticket, policies, now)))
+            for ticket in found.tickets
+        ],
         now=now,
         filters=filters,
         total=found.total,
