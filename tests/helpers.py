@@ -205,6 +205,30 @@ def change(app, reference: str, operation, *args, **kwargs):
         return operation(session, ticket, *args, **kwargs)
 
 
+def all_at_once(work: Callable[[object], object], items: list) -> list:
+    """Run ``work(item)`` for each item, each in a thread of its own, all at once; returns the results.
+
+    Every error of every thread fails the test, with its repr.
+    """
+    results, errors = [], []
+    start = threading.Barrier(len(items))
+
+    def run(item) -> None:
+        try:
+            start.wait(10)
+            results.append(work(item))
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results
+
+
 def postgres_unavailable() -> str | None:
     """Why PostgreSQL cannot be used for the tests, or None when it can."""
     try:

@@ -37,6 +37,7 @@ from .helpers import (
     WEBHOOK_SECRET,
     Inbox,
     Receiver,
+    all_at_once,
     body_of,
     change,
     csrf_token,
@@ -274,23 +275,13 @@ def test_two_job_runners_at_once_never_send_a_page_twice(app_factory, database_u
     settings = {"DATABASE_URL": database_url, "ONCALL_EMAIL": PAGER, "ONCALL_WEBHOOK_URL": receiver.url}
     first, second = app_factory(index=False, **settings), app_factory(index=False, **settings)
     references = [file_ticket(first, created=SATURDAY_NIGHT + n * MINUTE, subject=f"n{n}")[0] for n in range(6)]
-    start = threading.Barrier(2)
-    results, errors = [], []
 
     def run(app):
-        try:
-            start.wait(10)
-            for minutes in (10, 11, 26):
-                results.append(JobRunner(app).run_due(now=SATURDAY_NIGHT + minutes * MINUTE, every_job=True))
-        except Exception as exc:  # noqa: BLE001 - collected and reported below
-            errors.append(repr(exc))
+        return [
+            JobRunner(app).run_due(now=SATURDAY_NIGHT + minutes * MINUTE, every_job=True) for minutes in (10, 11, 26)
+        ]
 
-    threads = [threading.Thread(target=run, args=(app,)) for app in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and len(results) == 6
+    results = [result for runs in all_at_once(run, [first, second]) for result in runs]
     assert sum(result["oncall-pages"] for result in results if result["oncall-pages"] != "busy") == 12
     assert all(pages_of(first, reference) == [1, 2] for reference in references)
     with database(first).sessions() as session:
@@ -306,31 +297,20 @@ def test_two_runners_past_the_lock_still_page_once_on_postgresql(app_factory, da
     references = [file_ticket(apps[0], created=SATURDAY_NIGHT, subject=f"n{n}")[0] for n in range(4)]
     # Both runners compose every page before either writes it: each insert races the other's.
     meeting = threading.Barrier(2)
-    sent, errors = [], []
 
     def run(app):
-        try:
-            with app.app_context(), job_request_context(app):
-                contacts = oncall_contacts()
+        with app.app_context(), job_request_context(app):
+            contacts = oncall_contacts()
 
-                def compose(ticket, page):
-                    meeting.wait(10)
-                    return page_messages(ticket, page, contacts)
+            def compose(ticket, page):
+                meeting.wait(10)
+                return page_messages(ticket, page, contacts)
 
-                sent.append(
-                    page_due_tickets(
-                        database(app).sessions, repeat=contacts.repeat, compose=compose, now=SATURDAY_NIGHT + MINUTE
-                    )
-                )
-        except Exception as exc:  # noqa: BLE001 - collected and reported below
-            errors.append(repr(exc))
+            return page_due_tickets(
+                database(app).sessions, repeat=contacts.repeat, compose=compose, now=SATURDAY_NIGHT + MINUTE
+            )
 
-    threads = [threading.Thread(target=run, args=(app,)) for app in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    sent = all_at_once(run, apps)
     assert sum(sent) == 4, sent
     assert all(pages_of(apps[0], reference) == [1] for reference in references)
     with database(apps[0]).sessions() as session:

@@ -23,7 +23,7 @@ from helpcenter.staff.operations import find_staff, set_active
 from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import assign, reply, set_status
 
-from .helpers import PAGER, STAFF_EMAIL, change, deliver, run_jobs, subject_of
+from .helpers import PAGER, STAFF_EMAIL, all_at_once, change, deliver, run_jobs, subject_of
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 HELPDESK = "support@fulgur.example"
@@ -167,29 +167,20 @@ def test_two_runners_past_the_lock_warn_once_on_postgresql(app_factory, database
     for n in range(3):
         file_ticket(apps[0], created=TUESDAY, subject=f"n{n}")
     meeting = threading.Barrier(2)
-    sent, errors = [], []
     now = TUESDAY + 50 * MINUTE
 
     def run(app):
-        try:
-            with app.app_context(), job_request_context(app):
-                policies, contacts = current_policies(), oncall_contacts()
+        with app.app_context(), job_request_context(app):
+            policies, contacts = current_policies(), oncall_contacts()
 
-                def compose(ticket, target, threshold):
-                    meeting.wait(10)
-                    recipients = warning_recipients(ticket, contacts, HELPDESK, now)
-                    return warning_messages(ticket, target, threshold, recipients, policies.warning_share)
+            def compose(ticket, target, threshold):
+                meeting.wait(10)
+                recipients = warning_recipients(ticket, contacts, HELPDESK, now)
+                return warning_messages(ticket, target, threshold, recipients, policies.warning_share)
 
-                sent.append(warn_due_targets(database(app).sessions, policies, compose=compose, now=now))
-        except Exception as exc:  # noqa: BLE001 - collected and reported below
-            errors.append(repr(exc))
+            return warn_due_targets(database(app).sessions, policies, compose=compose, now=now)
 
-    threads = [threading.Thread(target=run, args=(app,)) for app in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and sum(sent) == 3
+    assert sum(all_at_once(run, apps)) == 3
     assert len(notices(apps[0])) == 3
     with database(apps[0]).sessions() as session:
         assert len(session.scalars(select(OutboxMessage)).all()) == 3

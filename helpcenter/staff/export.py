@@ -76,14 +76,8 @@ def sla_csv(
     a tab or a carriage return is prefixed with ``'`` so that no
     spreadsheet runs it as a formula.
     """
-    unknown = [key for key in columns if key not in CSV_COLUMNS + OPTIONAL_CSV_COLUMNS]
-    if unknown:
-        raise ValueError(f"unknown CSV columns: {', '.join(unknown)}")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_cell(header) for header in columns.values()])
-    for facts in tickets_in_period(tickets, start, end):
-        values = {
+    rows = (
+        {
             "reference": facts.reference,
             "created_at": _iso(facts.created_at),
             "category": facts.category,
@@ -95,6 +89,20 @@ def sla_csv(
             "status": facts.state(now),
             "subject": facts.subject,
         }
+        for facts in tickets_in_period(tickets, start, end)
+    )
+    return _csv_text(columns, CSV_COLUMNS, rows)
+
+
+def _csv_text(columns: Mapping[str, str], known: tuple[str, ...], rows: Iterable[Mapping[str, str]]) -> str:
+    """A header row of ``columns``' values, then each row's values in that order, every cell made inert."""
+    unknown = [key for key in columns if key not in known + OPTIONAL_CSV_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown CSV columns: {', '.join(unknown)}")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_cell(header) for header in columns.values()])
+    for values in rows:
         writer.writerow([_cell(values[key]) for key in columns])
     return out.getvalue()
 
@@ -125,26 +133,20 @@ def breaches_csv(breaches: Iterable[TargetBreach], *, columns: Mapping[str, str]
     its time it is, rounded up. Cells that a spreadsheet would run as a
     formula are neutralised.
     """
-    unknown = [key for key in columns if key not in BREACH_COLUMNS + OPTIONAL_CSV_COLUMNS]
-    if unknown:
-        raise ValueError(f"unknown CSV columns: {', '.join(unknown)}")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_cell(header) for header in columns.values()])
-    for breach in breaches:
-        target = breach.target
-        values = {
+    rows = (
+        {
             "reference": breach.reference,
-            "target": target.kind,
-            "priority": target.priority,
-            "window": target.window,
-            "clock": target.clock,
-            "target_minutes": str(target.target // dt.timedelta(minutes=1)),
-            "started_at": _iso(target.started_at),
-            "due": _iso(target.due),
-            "ended_at": _iso(target.ended_at),
+            "target": breach.target.kind,
+            "priority": breach.target.priority,
+            "window": breach.target.window,
+            "clock": breach.target.clock,
+            "target_minutes": str(breach.target.target // dt.timedelta(minutes=1)),
+            "started_at": _iso(breach.target.started_at),
+            "due": _iso(breach.target.due),
+            "ended_at": _iso(breach.target.ended_at),
             "minutes_over": _minutes(breach.over),
             "subject": breach.subject,
         }
-        writer.writerow([_cell(values[key]) for key in columns])
-    return out.getvalue()
+        for breach in breaches
+    )
+    return _csv_text(columns, BREACH_COLUMNS, rows)
