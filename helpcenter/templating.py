@@ -22,7 +22,6 @@ from .policy_text import (
     explain_deadline,
     explain_target,
     format_duration,
-    target_standing,
 )
 from .sla import PRIORITIES
 from .sla.reports import shown_share
@@ -137,7 +136,6 @@ def init_app(app: Flask) -> None:
         input_attributes,
         explain_deadline,
         explain_target,
-        target_standing,
         format_timedelta,
         format_share,
     ):

@@ -20,9 +20,9 @@ Pure Python, no Flask. The rules:
   closure dates.
 
 Everything takes plain data: the ticket's statuses as ``(instant, status)``
-pairs and the instants of the customer's messages, so that every way a
-status changes (the staff console, the customer's pages, a remote service)
-counts the same.
+pairs and the instants of the customer's messages and of the team's
+replies, so that every way a status changes (the staff console, the
+customer's pages, a remote service) counts the same.
 """
 
 from __future__ import annotations
