@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_timedelta
+from babel.dates import format_timedelta, get_timezone_location
 from babel.lists import format_list
 from babel.units import format_unit
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -51,9 +51,33 @@ def format_duration(value: dt.timedelta) -> str:
     return format_list(parts, style="standard", locale=locale)
 
 
+def zone_name() -> str:
+    """The zone deadlines are shown in, named in the reader's language: "Paris time", "heure de Paris".
+
+    The city is Babel's (CLDR's) name of the zone's city in that language
+    (Parigi, París); the words around it are the site's own.
+    """
+    city = get_timezone_location(get_timezone(), locale=get_locale(), return_city=True)
+    return _("%(city)s time", city=city)
+
+
+def format_deadline(instant: dt.datetime) -> str:
+    """An instant as people read a deadline: "1 décembre 2026 à 06:54 (heure de Paris)".
+
+    The date in words, the time without seconds, both in the site's zone
+    (Europe/Paris), and that zone named in the reader's language.
+    """
+    return _(
+        "%(date)s at %(time)s (%(zone)s)",
+        date=format_date(instant, "long"),
+        time=format_time(instant, "short"),
+        zone=zone_name(),
+    )
+
+
 def explain_deadline(deadline: Deadline) -> str:
     """Why a ticket's first response is due when it is, in the reader's language."""
-    created = format_datetime(deadline.created_at, "full")
+    created = format_deadline(deadline.created_at)
     if deadline.due is None:
         return _(
             "Created %(created)s. %(category)s: no committed first-response time.",
@@ -80,5 +104,5 @@ def explain_deadline(deadline: Deadline) -> str:
         window=window,
         priority=PRIORITY_NAMES.get(deadline.priority or "", ""),
         target=format_duration(deadline.target),
-        due=format_datetime(deadline.due, "full"),
+        due=format_deadline(deadline.due),
     )

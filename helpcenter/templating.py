@@ -13,7 +13,14 @@ from flask_babel import format_date, format_datetime, format_time, format_timede
 
 from .content import page_url
 from .i18n import language_name
-from .policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES, explain_deadline, format_duration
+from .policy_text import (
+    CATEGORY_NAMES,
+    PRIORITY_DESCRIPTIONS,
+    PRIORITY_NAMES,
+    explain_deadline,
+    format_deadline,
+    format_duration,
+)
 from .sla import PRIORITIES
 from .sla.reports import shown_share
 
@@ -88,9 +95,32 @@ def format_share(share: float) -> str:
     return numbers.format_percent(shown_share(share), locale=get_locale(), decimal_quantization=False)
 
 
+def excerpt(text: str, limit: int = 160) -> str:
+    """The start of ``text``, cut at a word before ``limit`` characters, with an ellipsis when cut.
+
+    A page's description for search engines when its author gave no summary.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
 def has_endpoint(name: str) -> bool:
     """Whether the app has a view called ``name`` (pages link only to what exists)."""
     return name in current_app.view_functions
+
+
+def always_chosen(field) -> bool:
+    """Whether ``field`` is a select that always has a value: no empty placeholder option comes first.
+
+    HTML forbids ``required`` on such a select (it could never be missing).
+    """
+    if field.type != "SelectField":
+        return False
+    first = next(iter(field.iter_choices()), None)
+    return first is not None and first[0] not in ("", None)
 
 
 def input_attributes(field, *, hint: bool, required: bool, extra: dict) -> dict:
@@ -99,7 +129,7 @@ def input_attributes(field, *, hint: bool, required: bool, extra: dict) -> dict:
     if field.errors:
         described.append(f"{field.id}-errors")
     attributes = dict(extra)
-    if required:
+    if required and not always_chosen(field):
         attributes["required"] = True
     if described:
         attributes["aria-describedby"] = " ".join(described)
@@ -124,8 +154,10 @@ def init_app(app: Flask) -> None:
         format_datetime,
         format_duration,
         has_endpoint,
+        excerpt,
         input_attributes,
         explain_deadline,
+        format_deadline,
         format_timedelta,
         format_share,
     ):
