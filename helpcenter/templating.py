@@ -107,6 +107,11 @@ def excerpt(text: str, limit: int = 160) -> str:
     return cut + "…"
 
 
+def html_datetime(value: dt.datetime) -> str:
+    """An instant as HTML's ``datetime`` attribute takes it: to the second, with its offset."""
+    return value.isoformat(timespec="seconds")
+
+
 def has_endpoint(name: str) -> bool:
     """Whether the app has a view called ``name`` (pages link only to what exists)."""
     return name in current_app.view_functions
@@ -163,6 +168,7 @@ def init_app(app: Flask) -> None:
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")
+    app.add_template_filter(html_datetime)
     app.add_template_global(PRIORITIES, "priorities")
     app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
