@@ -100,7 +100,9 @@ def excerpt(text: str, limit: int = 160) -> str:
 
     A page's description for search engines when its author gave no summary.
     """
-    text = " ".join(text.split())
+    # A page's text has a space where each tag was ("the <a>chapter</a>." reads "chapter ."):
+    # no language of the site writes one before these.
+    text = re.sub(r" ([.,)])", r"\1", " ".join(text.split()))
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
