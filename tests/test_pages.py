@@ -287,7 +287,7 @@ def test_an_article_without_summary_is_described_by_its_first_words(client, app_
     shutil.copytree(TEST_CONTENT, content)
     (content / "en" / "faq" / "long.md").write_text("# A long answer\n\n" + "Lightning strikes twice, " * 20 + "\n")
     words = description(text(app_factory(CONTENT_DIR=str(content)).test_client().get("/en/faq/long")))
-    assert words == ("Lightning strikes twice, " * 7).rstrip(" ,") + "…" and len(words) <= 160
+    assert words == ("Lightning strikes twice, " * 6).rstrip(" ,") + "…" and len(words) <= 160
 
 
 def test_the_sales_address_is_a_link(client):
