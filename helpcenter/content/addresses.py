@@ -41,10 +41,9 @@ def refused_characters(name: str) -> list[str]:
 
 
 def _describe(char: str) -> str:
-    """``'\\' (U+005C REVERSE SOLIDUS)``, ``U+0007 (a control character)``."""
+    """``'\\' (U+005C REVERSE SOLIDUS)``, ``U+200B (ZERO WIDTH SPACE)``, ``U+0007 (a control character)``."""
     code = f"U+{ord(char):04X}"
-    name = unicodedata.name(char, "")
-    if unicodedata.category(char) == "Cc" or not name:
-        return f"{code} (a control character)" if unicodedata.category(char) == "Cc" else code
-    shown = f"'{char}' " if char.isprintable() and not char.isspace() else ""
-    return f"{shown}({code} {name})"
+    if unicodedata.category(char) == "Cc":
+        return f"{code} (a control character)"
+    name = unicodedata.name(char, "an unnamed character")
+    return f"'{char}' ({code} {name})" if char.isprintable() and not char.isspace() else f"{code} ({name})"
