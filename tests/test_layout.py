@@ -47,6 +47,8 @@ def test_on_a_phone_the_search_box_comes_soon(live_server, context_factory, lang
         size = link.bounding_box()
         assert size["width"] >= 24 and size["height"] >= 24, "each language is a target a finger can hit"
     assert page.get_by_role("link", name="Deutsch").count() == 1, "the code shown, the name still announced"
+    page.goto(f"{base}/{lang}/")
+    assert box(page, "#home-q")["y"] + box(page, "#home-q")["height"] < PHONE["height"] / 2, "search before the welcome"
 
 
 def test_the_home_page_cards_fill_their_rows(live_server, context_factory):
