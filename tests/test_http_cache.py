@@ -163,14 +163,20 @@ def test_page_cache_size_setting_is_checked():
             settings_from_env("/tmp", {"HELPCENTER_PAGE_CACHE_SIZE": wrong})
 
 
+def kept_a_year(client, html: str, address: str, mimetype: str):
+    """The file ``html`` links at ``address`` (a pattern whose group is the digest): served, kept a year."""
+    link = re.search(rf'(?:href|src)="({address})"', html)
+    assert link, f"linked by its fingerprinted name: {address}"
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.mimetype == mimetype
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["ETag"] == f'"{link.group(2)}"'
+    return link, response
+
+
 def test_static_files_are_fingerprinted_compressed_and_kept_a_year(client):
     html = client.get("/en/").get_data(as_text=True)
-    href = re.search(r'href="(/static/site\.([0-9a-f]{12})\.css)"', html)
-    assert href, "the stylesheet is linked by its fingerprinted name"
-    response = client.get(href.group(1))
-    assert response.status_code == 200 and response.mimetype == "text/css"
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert response.headers["ETag"] == f'"{href.group(2)}"'
+    href, response = kept_a_year(client, html, r"/static/site\.([0-9a-f]{12})\.css", "text/css")
     plain = client.get("/static/site.css")
     assert plain.get_data() == response.get_data()
     assert plain.headers["Cache-Control"] == "public, max-age=300"
@@ -268,13 +274,9 @@ def test_a_compressed_answer_keeps_only_a_weak_validator(app_factory):
 
 def test_the_favicon_is_a_real_icon_at_the_root_and_linked_by_digest(client):
     html = client.get("/en/").get_data(as_text=True)
-    for name, mimetype in (("favicon", "image/svg+xml"), ("favicon", "image/vnd.microsoft.icon")):
-        suffix = "svg" if mimetype == "image/svg+xml" else "ico"
-        href = re.search(rf'<link rel="icon" href="(/static/{name}\.[0-9a-f]{{12}}\.{suffix})"', html)
-        assert href, f"the {suffix} icon is linked by its fingerprinted name"
-        linked = client.get(href.group(1))
-        assert linked.status_code == 200 and linked.mimetype == mimetype
-        assert linked.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for suffix, mimetype in (("svg", "image/svg+xml"), ("ico", "image/vnd.microsoft.icon")):
+        kept_a_year(client, html, rf"/static/favicon\.([0-9a-f]{{12}})\.{suffix}", mimetype)
+    assert re.search(r'<link rel="icon" href="/static/favicon\.[0-9a-f]{12}\.svg" type="image/svg\+xml">', html)
     touch = re.search(r'<link rel="apple-touch-icon" href="(/static/apple-touch-icon\.[0-9a-f]{12}\.png)"', html)
     assert touch and client.get(touch.group(1)).get_data()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -298,12 +300,7 @@ def test_the_favicon_is_a_real_icon_at_the_root_and_linked_by_digest(client):
 
 def test_content_pictures_are_linked_by_digest_and_kept_a_year(client):
     html = client.get("/en/guide/first").get_data(as_text=True)
-    src = re.search(r'src="(/assets/diagram\.([0-9a-f]{12})\.svg)"', html)
-    assert src, "the picture's address carries its digest"
-    kept = client.get(src.group(1))
-    assert kept.status_code == 200 and kept.mimetype == "image/svg+xml"
-    assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert kept.headers["ETag"] == f'"{src.group(2)}"'
+    _src, kept = kept_a_year(client, html, r"/assets/diagram\.([0-9a-f]{12})\.svg", "image/svg+xml")
     assert kept.get_data() == (TEST_CONTENT / "assets" / "diagram.svg").read_bytes()
     assert kept.headers["Content-Security-Policy"].endswith("sandbox"), "still run as a picture only"
     plain = client.get("/assets/diagram.svg")
