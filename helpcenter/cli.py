@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
 from helpcenter.account.operations import OrganisationError, OrganisationFacts, add_member, save_organisation
-from helpcenter.content import OK, Library, check_library
+from helpcenter.content import OK, Library, check_library, missing_versions
 from helpcenter.content.stamp import stamp_file
 from helpcenter.db import database, downgrade, get_session, upgrade, write_revision
 from helpcenter.jira import jira_settings, synchronise
@@ -22,6 +22,7 @@ from helpcenter.jira.sync import SYNC_JOB
 from helpcenter.jobs import JobRunner, job_lock
 from helpcenter.library import content_store, current_policies
 from helpcenter.outbox import channels, deliver_pending
+from helpcenter.progress import Progress
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due
 from helpcenter.staff.models import ROLES
@@ -105,8 +106,12 @@ def jira_sync_command() -> None:
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
 
 
-def _load() -> Library:
-    return content_store().load()
+def _load(*, progress: bool = False) -> Library:
+    """The content, loaded again from the folder; with ``progress``, a terminal shows how far it got."""
+    if not progress:
+        return content_store().load()
+    with Progress("Loading content", "files") as shown:
+        return content_store().load(progress=shown)
 
 
 @content_cli.command("check")
@@ -118,10 +123,12 @@ def check_command(output: str, strict: bool) -> None:
     Exit status: 0 clean, 1 when a file is broken (or, with --strict, when a
     translation is missing, stale or orphaned).
     """
-    library = _load()
+    library = _load(progress=True)
     languages = library.languages
-    problems = check_library(library)
+    with Progress("Checking content", "pages") as shown:
+        problems = check_library(library, progress=shown)
     matrix = library.translation_matrix()
+    lacking = missing_versions(library.all_pages(), library.assets, library.source_language)
     errors = [problem for problem in problems if problem.severity == "error"]
     warnings = [problem for problem in problems if problem.severity != "error"]
     untranslated = sum(status != OK for row in matrix.values() for status in row.values())
@@ -134,6 +141,7 @@ def check_command(output: str, strict: bool) -> None:
                     ],
                     "languages": list(languages),
                     "translations": matrix,
+                    "missing_asset_versions": lacking,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -146,6 +154,8 @@ def check_command(output: str, strict: bool) -> None:
         click.echo("article".ljust(width) + "  " + "  ".join(lang.ljust(7) for lang in languages))
         for page_id, row in matrix.items():
             click.echo(page_id.ljust(width) + "  " + "  ".join(row[lang].ljust(7) for lang in languages))
+        for lang, names in lacking.items():
+            click.echo(f"pictures without a {lang} version: {', '.join(names)}")
         click.echo(
             f"{len(matrix)} articles, {len(errors)} errors, {len(warnings)} warnings, "
             f"{untranslated} translations not ok"
@@ -165,7 +175,7 @@ def stamp_command(paths: tuple[Path, ...], all_ok: bool) -> None:
     Run it once a translation has been brought up to date with its English
     source.  A translation that does not exist is never created or stamped.
     """
-    library = _load()
+    library = _load(progress=True)
     content_dir = Path(current_app.config["CONTENT_DIR"]).resolve()
     if not paths and not all_ok:
         raise click.UsageError("name the translations to stamp, or use --all-ok")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,14 +47,15 @@ class ContentStore:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def load(self) -> Library:
-        """Load (or reload) the library from the content folder."""
+    def load(self, progress: Callable[[int, int], None] | None = None) -> Library:
+        """Load (or reload) the library from the content folder; ``progress(done, total)`` is told of each file."""
         library = load_library(
             self.content_dir,
             self.languages,
             source_language=self.source_language,
             fallback_chain=self.fallback_chain,
             cache_dir=self.cache_dir,
+            progress=progress,
         )
         self._library = library
         self._checked = time.monotonic()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_timedelta
+from babel.dates import format_timedelta, get_timezone_location
 from babel.lists import format_list
 from babel.units import format_unit
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -66,9 +66,33 @@ def format_duration(value: dt.timedelta) -> str:
     return format_list(parts, style="standard", locale=locale)
 
 
+def zone_name() -> str:
+    """The zone deadlines are shown in, named in the reader's language: "Paris time", "heure de Paris".
+
+    The city is Babel's (CLDR's) name of the zone's city in that language
+    (Parigi, París); the words around it are the site's own.
+    """
+    city = get_timezone_location(get_timezone(), locale=get_locale(), return_city=True)
+    return _("%(city)s time", city=city)
+
+
+def format_deadline(instant: dt.datetime) -> str:
+    """An instant as people read a deadline: "1 décembre 2026 à 06:54 (heure de Paris)".
+
+    The date in words, the time without seconds, both in the site's zone
+    (Europe/Paris), and that zone named in the reader's language.
+    """
+    return _(
+        "%(date)s at %(time)s (%(zone)s)",
+        date=format_date(instant, "long"),
+        time=format_time(instant, "short"),
+        zone=zone_name(),
+    )
+
+
 def explain_deadline(deadline: Deadline) -> str:
     """Why a ticket's first response is due when it is, in the reader's language."""
-    created = format_datetime(deadline.created_at, "full")
+    created = format_deadline(deadline.created_at)
     if deadline.due is None:
         return _(
             "Created %(created)s. %(category)s: no committed first-response time.",
@@ -81,7 +105,7 @@ def explain_deadline(deadline: Deadline) -> str:
         window=window_words(deadline.window, deadline.reason),
         priority=PRIORITY_NAMES.get(deadline.priority or "", ""),
         target=format_duration(deadline.target),
-        due=format_datetime(deadline.due, "full"),
+        due=format_deadline(deadline.due),
     )
 
 
@@ -106,7 +130,7 @@ def explain_target(target: TargetClock) -> str:
     how it counts, how long the clock stood still, and what is left (or by
     how much it was missed).
     """
-    start = format_datetime(target.started_at, "full")
+    start = format_deadline(target.started_at)
     window = window_words(target.window, target.reason)
     if target.kind == NEXT_RESPONSE:
         started = _("Started by the customer's message of %(start)s, %(window)s.", start=start, window=window)
@@ -139,16 +163,16 @@ def target_standing(target: TargetClock) -> str:
         over = format_duration(-target.left)
         if target.ended_at is not None:
             return _("Missed by %(time)s.", time=over)
-        return _("Missed since %(due)s (%(time)s over).", due=format_datetime(target.due, "full"), time=over)
+        return _("Missed since %(due)s (%(time)s over).", due=format_deadline(target.due), time=over)
     if target.state == MET:
-        return _("Met on %(at)s.", at=format_datetime(target.ended_at, "full"))
+        return _("Met on %(at)s.", at=format_deadline(target.ended_at))
     left = format_duration(target.left)
     if target.state == PAUSED:
         return _("Paused while the ticket waits on the customer; %(time)s left when the clock resumes.", time=left)
     if target.kind == FIRST_RESPONSE:
-        return _("%(time)s left; due %(due)s.", time=left, due=format_datetime(target.due, "full"))
+        return _("%(time)s left; due %(due)s.", time=left, due=format_deadline(target.due))
     return _(
         "%(time)s left; due %(due)s unless the ticket waits on the customer meanwhile.",
         time=left,
-        due=format_datetime(target.due, "full"),
+        due=format_deadline(target.due),
     )

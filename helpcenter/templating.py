@@ -21,6 +21,7 @@ from .policy_text import (
     TARGET_STATE_NAMES,
     explain_deadline,
     explain_target,
+    format_deadline,
     format_duration,
 )
 from .sla import PRIORITIES
@@ -107,9 +108,39 @@ def format_size(size: int) -> str:
     return units.format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=locale)
 
 
+def excerpt(text: str, limit: int = 160) -> str:
+    """The start of ``text``, cut at a word before ``limit`` characters, with an ellipsis when cut.
+
+    A page's description for search engines when its author gave no summary.
+    """
+    # A page's text has a space where each tag was ("the <a>chapter</a>." reads "chapter ."):
+    # no language of the site writes one before these.
+    text = re.sub(r" ([.,)])", r"\1", " ".join(text.split()))
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def html_datetime(value: dt.datetime | dt.date) -> str:
+    """An instant (to the second, with its offset) or a day, as HTML's ``datetime`` attribute takes it."""
+    return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else value.isoformat()
+
+
 def has_endpoint(name: str) -> bool:
     """Whether the app has a view called ``name`` (pages link only to what exists)."""
     return name in current_app.view_functions
+
+
+def always_chosen(field) -> bool:
+    """Whether ``field`` is a select that always has a value: no empty placeholder option comes first.
+
+    HTML forbids ``required`` on such a select (it could never be missing).
+    """
+    if field.type != "SelectField":
+        return False
+    first = next(iter(field.iter_choices()), None)
+    return first is not None and first[0] not in ("", None)
 
 
 def input_attributes(field, *, hint: bool, required: bool, extra: dict) -> dict:
@@ -118,7 +149,7 @@ def input_attributes(field, *, hint: bool, required: bool, extra: dict) -> dict:
     if field.errors:
         described.append(f"{field.id}-errors")
     attributes = dict(extra)
-    if required:
+    if required and not always_chosen(field):
         attributes["required"] = True
     if described:
         attributes["aria-describedby"] = " ".join(described)
@@ -144,15 +175,18 @@ def init_app(app: Flask) -> None:
         format_decimal,
         format_duration,
         has_endpoint,
+        excerpt,
         input_attributes,
         explain_deadline,
         explain_target,
+        format_deadline,
         format_timedelta,
         format_share,
         format_size,
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")
+    app.add_template_filter(html_datetime)
     app.add_template_global(PRIORITIES, "priorities")
     app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")

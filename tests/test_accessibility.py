@@ -60,7 +60,9 @@ def fill_ticket_form(page, base: str, lang: str) -> None:
     page.locator("input[name=category][value=technical]").check()
     page.locator("input[name=impact][value=high]").check()
     page.locator("[name=subject]").fill("Alert zone radius too small")
-    page.locator("[name=description]").fill("The alert radius of our stadium site seems too small since Monday.")
+    page.locator("textarea[name=description]").fill(
+        "The alert radius of our stadium site seems too small since Monday."
+    )
     page.locator("[name=name]").fill("Jeanne Martin")
     page.locator("[name=email]").fill("jeanne@example.org")
 
@@ -311,7 +313,7 @@ def test_ticket_form_with_the_keyboard_only(live_server, context_factory, script
         tab_to(page, name)
         assert_focus_visible(page)
         page.keyboard.type(text)
-        assert page.locator(f"[name={name}]").input_value() == text
+        assert page.locator(f"#ticket-form [name={name}]").input_value() == text
 
     tab_to(page, "language")
     assert_focus_visible(page)

@@ -112,7 +112,8 @@ def test_relative_links_become_site_urls_in_the_same_language(library):
     assert 'href="/en/faq/reset-password"' in html
     assert 'href="/en/faq/"' in html
     assert 'href="https://example.org/page.md"' in html, "outside links are left alone"
-    assert 'src="/assets/diagram.svg"' in html
+    digest = library.assets.get("diagram.svg").digest
+    assert f'src="/assets/diagram.{digest}.svg" width="40" height="40"' in html, "pictures by digest, with their size"
     assert 'href="/fr/guide/second"' in library.exact("fr", "guide/first").html
     assert library.exact("en", "guide/first").links == ("guide/second", "faq/reset-password", "faq/_index")
 

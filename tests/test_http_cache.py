@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import struct
+import time
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from helpcenter.db import database
 from helpcenter.library import content_store, search_service, search_tally
 from helpcenter.search import build
 
-from .helpers import TEST_CONTENT
+from .helpers import PROJECT_CONTENT, TEST_CONTENT
 
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 PAGES = ["/en/", "/en/guide/", "/en/faq/", "/en/tutorials/", "/en/tutorials/widget/", "/en/guide/first", "/fr/contact"]
@@ -161,14 +163,20 @@ def test_page_cache_size_setting_is_checked():
             settings_from_env("/tmp", {"HELPCENTER_PAGE_CACHE_SIZE": wrong})
 
 
+def kept_a_year(client, html: str, address: str, mimetype: str):
+    """The file ``html`` links at ``address`` (a pattern whose group is the digest): served, kept a year."""
+    link = re.search(rf'(?:href|src)="({address})"', html)
+    assert link, f"linked by its fingerprinted name: {address}"
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.mimetype == mimetype
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["ETag"] == f'"{link.group(2)}"'
+    return link, response
+
+
 def test_static_files_are_fingerprinted_compressed_and_kept_a_year(client):
     html = client.get("/en/").get_data(as_text=True)
-    href = re.search(r'href="(/static/site\.([0-9a-f]{12})\.css)"', html)
-    assert href, "the stylesheet is linked by its fingerprinted name"
-    response = client.get(href.group(1))
-    assert response.status_code == 200 and response.mimetype == "text/css"
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert response.headers["ETag"] == f'"{href.group(2)}"'
+    href, response = kept_a_year(client, html, r"/static/site\.([0-9a-f]{12})\.css", "text/css")
     plain = client.get("/static/site.css")
     assert plain.get_data() == response.get_data()
     assert plain.headers["Cache-Control"] == "public, max-age=300"
@@ -215,3 +223,120 @@ def test_under_the_development_server_pages_are_revalidated_every_time(app_facto
     response = app.test_client().get("/en/guide/first")
     assert response.headers["Cache-Control"] == "no-cache"
     assert app.extensions["helpcenter.page_store"] is None
+
+
+def vary(response) -> set[str]:
+    return {value.strip() for value in response.headers.get("Vary", "").split(",") if value.strip()}
+
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def test_the_ticket_form_is_gzipped_though_it_is_not_a_kept_page(client):
+    # It carries the reader's own form token, so it is rendered for each reader, never kept.
+    plain = client.get("/en/tickets/new")
+    packed = client.get("/en/tickets/new", headers=GZIP)
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(packed.get_data()).decode()
+    assert "Submit ticket" in html and html.rstrip().endswith("</html>")
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data()) < len(plain.get_data()) / 3
+    # Both answers say they depend on Accept-Encoding: no cache may give one for the other.
+    assert "Accept-Encoding" in vary(plain) and "Accept-Encoding" in vary(packed)
+
+
+def test_error_pages_json_and_the_sitemap_are_gzipped_too(client):
+    for path, status in (("/en/guide/nope", 404), ("/api/v1/openapi.json", 200), ("/sitemap.xml", 200)):
+        packed = client.get(path, headers=GZIP)
+        assert packed.status_code == status and packed.headers["Content-Encoding"] == "gzip", path
+        assert gzip.decompress(packed.get_data()) == client.get(path).get_data(), path
+    refused = client.get("/en/tickets/new", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_small_answers_and_binary_files_are_left_as_they_are(client):
+    small = client.get("/healthz", headers=GZIP)
+    assert "Content-Encoding" not in small.headers and "Accept-Encoding" not in vary(small)
+    icon = client.get("/favicon.ico", headers=GZIP)
+    assert "Content-Encoding" not in icon.headers, "a PNG inside an icon does not compress"
+
+
+def test_a_compressed_answer_keeps_only_a_weak_validator(app_factory):
+    client = app_factory(PAGE_CACHE_SIZE=0).test_client()  # pages rendered each time: their ETag is the body's
+    plain = client.get("/en/guide/first")
+    packed = client.get("/en/guide/first", headers=GZIP)
+    assert not plain.headers["ETag"].startswith("W/")
+    assert packed.headers["ETag"] == "W/" + plain.headers["ETag"]
+    again = client.get("/en/guide/first", headers={**GZIP, "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_favicon_is_a_real_icon_at_the_root_and_linked_by_digest(client):
+    html = client.get("/en/").get_data(as_text=True)
+    for suffix, mimetype in (("svg", "image/svg+xml"), ("ico", "image/vnd.microsoft.icon")):
+        kept_a_year(client, html, rf"/static/favicon\.([0-9a-f]{{12}})\.{suffix}", mimetype)
+    assert re.search(r'<link rel="icon" href="/static/favicon\.[0-9a-f]{12}\.svg" type="image/svg\+xml">', html)
+    touch = re.search(r'<link rel="apple-touch-icon" href="(/static/apple-touch-icon\.[0-9a-f]{12}\.png)"', html)
+    assert touch and client.get(touch.group(1)).get_data()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.headers["Cache-Control"] == "public, max-age=86400" and icon.headers["ETag"]
+    body = icon.get_data()
+    reserved, kind, count = struct.unpack("<HHH", body[:6])
+    assert (reserved, kind) == (0, 1) and count >= 2, "an icon file (not an HTML page or a redirect)"
+    sizes = []
+    for index in range(count):
+        width, height, _colours, _reserved, _planes, _bits, length, offset = struct.unpack(
+            "<BBBBHHII", body[6 + 16 * index : 22 + 16 * index]
+        )
+        image = body[offset : offset + length]
+        assert image[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", image[16:24]) == (width, height)
+        sizes.append(width)
+    assert {16, 32} <= set(sizes)
+    assert client.get("/favicon.ico", headers={"If-None-Match": icon.headers["ETag"]}).status_code == 304
+
+
+def test_content_pictures_are_linked_by_digest_and_kept_a_year(client):
+    html = client.get("/en/guide/first").get_data(as_text=True)
+    _src, kept = kept_a_year(client, html, r"/assets/diagram\.([0-9a-f]{12})\.svg", "image/svg+xml")
+    assert kept.get_data() == (TEST_CONTENT / "assets" / "diagram.svg").read_bytes()
+    assert kept.headers["Content-Security-Policy"].endswith("sandbox"), "still run as a picture only"
+    plain = client.get("/assets/diagram.svg")
+    assert plain.get_data() == kept.get_data() and plain.headers["Cache-Control"] == "public, max-age=3600"
+    # A page kept from before the picture changed still gets a picture, but not one to keep a year.
+    old = client.get("/assets/diagram.000000000000.svg")
+    assert old.status_code == 200 and old.headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/assets/nothing.000000000000.svg").status_code == 404
+    assert client.get("/assets/diagram.zzz.svg").status_code == 404
+
+
+def test_an_edited_picture_gets_a_new_address(app_factory, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, content)
+    client = app_factory(CONTENT_DIR=str(content), DEBUG=True).test_client()  # live preview reloads the content
+    before = re.search(
+        r'src="(/assets/diagram\.[0-9a-f]{12}\.svg)"', client.get("/en/guide/first").get_data(as_text=True)
+    )
+    picture = content / "assets" / "diagram.svg"
+    picture.write_text(picture.read_text().replace("#0b4f9c", "#c25400"))
+    time.sleep(0.6)  # the live preview looks at the tree twice a second
+    after = re.search(
+        r'src="(/assets/diagram\.[0-9a-f]{12}\.svg)"', client.get("/en/guide/first").get_data(as_text=True)
+    )
+    assert before and after and before.group(1) != after.group(1)
+    assert b"#c25400" in client.get(after.group(1)).get_data()
+    assert client.get(before.group(1)).headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_svg_pictures_leave_gzipped(demo_client):
+    plain = demo_client.get("/assets/alert-zones.svg")
+    picture = demo_client.get("/assets/alert-zones.svg", headers=GZIP)
+    assert picture.headers["Content-Encoding"] == "gzip"
+    assert (
+        gzip.decompress(picture.get_data())
+        == plain.get_data()
+        == (PROJECT_CONTENT / "assets/alert-zones.svg").read_bytes()
+    )
+    assert picture.headers["ETag"] == "W/" + plain.headers["ETag"]

@@ -1,8 +1,11 @@
 """Every browsing URL of DESIGN.md, over the test content tree."""
 
 import re
+import shutil
 
 import pytest
+
+from .helpers import TEST_CONTENT
 
 
 def text(response) -> str:
@@ -96,7 +99,7 @@ def test_article_page_parts(client):
     assert "Last updated" in html and "November 2, 2026" in html
     assert 'rel="next" href="/en/guide/second"' in html
     assert 'aria-current="page">First chapter</a>' in html, "chapter navigation marks the current one"
-    assert 'src="/assets/diagram.svg"' in html
+    assert re.search(r'src="/assets/diagram\.[0-9a-f]{12}\.svg" width="\d+" height="\d+"', html)
     assert 'rel="canonical" href="http://localhost/en/guide/first"' in html
 
 
@@ -229,3 +232,74 @@ def test_sitemap_lists_real_translations_with_alternates(client):
 def test_robots_txt_points_at_the_sitemap(client):
     text_ = client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://localhost/sitemap.xml" in text_ and "Disallow: /en/search" in text_
+
+
+def description(html: str) -> str | None:
+    found = re.findall(r'<meta name="description" content="([^"]*)">', html)
+    assert len(found) <= 1, "one description at most"
+    return found[0] if found else None
+
+
+def test_every_page_a_search_engine_shows_has_a_description(client, demo_client):
+    expected = {
+        "/en/": "The home page of the test tree.",  # the pages' own summaries
+        "/en/faq/": "Questions of the test tree.",
+        "/en/tutorials/widget/": "The test product.",
+        "/en/search?q=widget": "Search the questions and answers, the user guide and the tutorials of the help centre.",
+        "/en/tickets/new": (
+            "Open a support ticket: describe your request, see the articles that may answer it, "
+            "and follow your ticket online."
+        ),
+        "/de/contact": "Geschäftszeiten, Zielzeiten für die Erstantwort und alle Wege zu unserem Support-Team.",
+        "/fr/guide/first": "Là où tout commence.",
+    }
+    for path, words in expected.items():
+        assert description(text(client.get(path))) == words, path
+    assert description(text(demo_client.get("/fr/guide/alert-zones"))) == (
+        "Comment le rayon d&#39;alerte, le rayon de pré-alerte, le délai de fin d&#39;alerte et les filtres "
+        "d&#39;impacts déterminent le moment où un site passe en alerte."
+    )
+
+
+def test_pages_without_a_summary_are_described_in_the_readers_language(app_factory, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, content)
+    for index in (content / "en" / "faq" / "_index.md", content / "en" / "tutorials" / "widget" / "_index.md"):
+        index.write_text("\n".join(line for line in index.read_text().splitlines() if not line.startswith("summary:")))
+    (content / "en" / "_index.md").unlink()
+    (content / "fr" / "_index.md").unlink()
+    client = app_factory(CONTENT_DIR=str(content)).test_client()
+    assert description(text(client.get("/en/faq/"))) == "Short answers to the questions our customers ask most often."
+    assert description(text(client.get("/fr/faq/"))) == (
+        "Des réponses courtes aux questions que nos clients posent le plus souvent."
+    )
+    assert description(text(client.get("/en/tutorials/widget/"))) == "Step-by-step tutorials for Widget."
+    assert description(text(client.get("/es/"))) == (
+        "Respuestas, guías y tutoriales sobre nuestros servicios, y nuestro equipo de soporte cuando lo necesite."
+    )
+
+
+def test_an_article_without_summary_is_described_by_its_first_words(client, app_factory, tmp_path):
+    assert description(text(client.get("/en/faq/no-front-matter"))) == (
+        "Because of Rayleigh scattering. See the first chapter."
+    )
+    content = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, content)
+    (content / "en" / "faq" / "long.md").write_text("# A long answer\n\n" + "Lightning strikes twice, " * 20 + "\n")
+    words = description(text(app_factory(CONTENT_DIR=str(content)).test_client().get("/en/faq/long")))
+    assert words == ("Lightning strikes twice, " * 6).rstrip(" ,") + "…" and len(words) <= 160
+
+
+def test_the_sales_address_is_a_link(client):
+    for path in ("/en/tickets/new", "/fr/contact"):
+        html = text(client.get(path))
+        assert '<a href="mailto:sales@fulgur.example">sales@fulgur.example</a>' in html, path
+
+
+def test_the_ticket_language_select_always_has_a_value_and_no_required(client):
+    html = text(client.get("/fr/tickets/new"))
+    select = re.search(r'<select [^>]*name="language"[^>]*>(.*?)</select>', html, re.S)
+    assert "required" not in select.group(0), "HTML forbids it on a select whose first option is a real choice"
+    assert re.findall(r'<option (selected )?value="(\w+)"', select.group(1)) == [("selected ", "fr"), ("", "en")]
+    assert "Ticket language" not in html and "Langue du ticket" in html
+    assert "(facultatif)" not in html[html.index('for="language"') - 200 : html.index('for="language"') + 200]

@@ -79,9 +79,10 @@ def test_stop_words_are_not_terms():
 
 def test_title_outranks_body(service, library):
     assert ids(search(service, library, "network"))[0] == "guide/network"
-    assert ids(search(service, library, "widget"))[:2] == ["tutorials/widget/install", "tutorials/widget/configure"] or ids(
-        search(service, library, "widget")
-    )[:2] == ["tutorials/widget/configure", "tutorials/widget/install"]
+    assert ids(search(service, library, "widget"))[:2] == [
+        "tutorials/widget/install",
+        "tutorials/widget/configure",
+    ] or ids(search(service, library, "widget"))[:2] == ["tutorials/widget/configure", "tutorials/widget/install"]
 
 
 def test_all_words_must_match_when_some_page_has_them_all(service, library):
@@ -102,7 +103,10 @@ def test_phrases_need_the_words_together_and_in_order(service, library):
     assert ids(search(service, library, '"network detection"')) == [], "the same words in another order"
 
 
-@pytest.mark.parametrize("text", ["C++", "e[x]ecute", 'unclosed "quote', "AND OR NOT", "*", "title:alert~2", "((", '"', "\x00\x1b", "a" * 5000])
+@pytest.mark.parametrize(
+    "text",
+    ["C++", "e[x]ecute", 'unclosed "quote', "AND OR NOT", "*", "title:alert~2", "((", '"', "\x00\x1b", "a" * 5000],
+)
 def test_any_text_is_a_valid_query(service, library, text):
     results = search(service, library, text)
     assert results.total == len(results.hits) <= 10

@@ -44,8 +44,12 @@ bp = Blueprint("articles", __name__)
 log = logging.getLogger(__name__)
 
 VOTES_KEY = "feedback_votes"
-#: Content images keep their names when edited: an hour, then revalidation.
+#: A content file asked for by its plain name may be edited: an hour, then revalidation.
 ASSET_MAX_AGE = 3600
+#: By the digest in its name, it never changes.
+ONE_YEAR = 365 * 24 * 3600
+#: SVG pictures up to this size are read whole, to be compressed.
+MAX_TEXT_ASSET = 4 * 1024 * 1024
 #: Pictures and PDF documents need no script, and get none: ``sandbox`` forbids it even inside an SVG.
 ASSET_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
@@ -326,37 +330,60 @@ def robots():
 
 @bp.route("/assets/<path:name>")
 def asset(name: str):
-    """A picture or PDF from ``content/assets/``, revalidated by ``ETag``; any other file is a 404.
+    """A picture or PDF from ``content/assets/``; any other file is a 404.
 
-    The type is the one its suffix allows (never sniffed), and a policy with
-    ``sandbox`` keeps any script inside (an SVG's) from running on the site.
-    A revalidation is answered before the file is opened (Werkzeug's own
-    ``304`` would leave it open until collected).
+    Pages link a file by its name with its digest (``alert-zones.<digest>.svg``),
+    which browsers keep a year; the plain name answers too, revalidated
+    hourly, as does a digest that is no longer the file's (a page kept from
+    before the file changed).  The type is the one its suffix allows (never
+    sniffed), and a policy with ``sandbox`` keeps any script inside (an
+    SVG's) from running on the site.  A revalidation is answered before the
+    file is opened (Werkzeug's own ``304`` would leave it open until collected).
     """
     mimetype = asset_type(name)
-    path = safe_join(str(current_library().assets_dir), name)
-    if mimetype is None or path is None or not os.path.isfile(path):
+    library = current_library()
+    path = safe_join(str(library.assets_dir), name) if mimetype is not None else None
+    if path is None:
         abort(404)
+    digest = None
+    if not os.path.isfile(path):
+        found = library.assets.fingerprinted(name)
+        if found is None:
+            abort(404)
+        known, digest = found
+        name, path = known.name, safe_join(str(library.assets_dir), known.name)
+        if path is None or not os.path.isfile(path):
+            abort(404)
     stat = os.stat(path)
-    etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    known = library.assets.get(name)
+    if known is not None and known.stamp != (stat.st_size, stat.st_mtime_ns):
+        known = None  # changed since the content was loaded: its digest is not this file's
+    immutable = known is not None and digest == known.digest
+    etag = known.digest if known is not None else f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
     modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.UTC)
     headers = {
-        "Cache-Control": f"public, max-age={ASSET_MAX_AGE}",
+        "Cache-Control": f"public, max-age={ONE_YEAR}, immutable" if immutable else f"public, max-age={ASSET_MAX_AGE}",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": ASSET_POLICY,
     }
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return Response(status=304, headers={**headers, "ETag": quote_etag(etag)})
-    # Browsers will not show a sandboxed PDF: it is downloaded instead, and opened by the reader's viewer.
-    response = send_file(
-        path,
-        mimetype=mimetype,
-        as_attachment=mimetype == "application/pdf",
-        etag=etag,
-        last_modified=modified,
-        max_age=ASSET_MAX_AGE,
-        conditional=False,
-    )
+    if mimetype == "image/svg+xml" and stat.st_size <= MAX_TEXT_ASSET:
+        # Text: answered from memory, so that it leaves gzipped like the pages.
+        with open(path, "rb") as file:
+            response = Response(file.read(), mimetype=mimetype)
+        response.set_etag(etag)
+        response.last_modified = modified
+    else:
+        # Browsers will not show a sandboxed PDF: it is downloaded instead, and opened by the reader's viewer.
+        response = send_file(
+            path,
+            mimetype=mimetype,
+            as_attachment=mimetype == "application/pdf",
+            etag=etag,
+            last_modified=modified,
+            conditional=False,
+        )
     response.headers.update(headers)
     return response
 
@@ -370,3 +397,13 @@ def _alternates(page_id: str) -> dict[str, str]:
 def section_title(section: str) -> str:
     """The interface name of a section, for pages whose ``_index.md`` is missing."""
     return {"faq": _("Questions and answers"), "guide": _("User guide"), "tutorials": _("Tutorials")}[section]
+
+
+@bp.app_template_global()
+def section_description(section: str) -> str:
+    """What a section holds, in the reader's language: its page's description when its ``_index.md`` has no summary."""
+    return {
+        "faq": _("Short answers to the questions our customers ask most often."),
+        "guide": _("How our services work and how to set them up, chapter by chapter."),
+        "tutorials": _("Step-by-step tutorials for each of our products."),
+    }[section]

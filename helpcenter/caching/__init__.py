@@ -5,7 +5,8 @@
 - :mod:`.pages`: the :func:`cached_page` decorator of public views, and
   :func:`remembered` for other kept answers (search results);
 - :mod:`.middleware`: shared pages answered before Flask to readers without a cookie;
-- :mod:`.static`: the site's static files, fingerprinted and kept a year.
+- :mod:`.static`: the site's static files, fingerprinted and kept a year;
+- :mod:`.compression`: every other answer gzipped as it leaves, when worth it.
 
 :func:`init_app` applies all of it to the app.
 """
@@ -18,7 +19,7 @@ from flask import Flask
 
 from helpcenter.library import content_store
 
-from . import static
+from . import compression, static
 from .middleware import PublicPages
 from .pages import cached_page, page_store, remembered, respond
 from .store import CachedPage, PageStore
@@ -35,6 +36,7 @@ def init_app(app: Flask, *, headers: Callable[[dict], list]) -> None:
     """
     app.extensions["helpcenter.site_version"] = site_version(app)
     static.init_app(app)
+    compression.init_app(app)
     entries = 0 if app.debug else app.config["PAGE_CACHE_SIZE"]
     store = PageStore(entries, app.config["PAGE_CACHE_BYTES"]) if entries > 0 else None
     app.extensions["helpcenter.page_store"] = store

@@ -6,6 +6,9 @@ browser may keep it for a year and a changed file gets a new address.  Each
 is served from memory, gzipped for clients that accept it, with ``ETag`` and
 ``Last-Modified`` for revalidation.  The plain name still answers, with a
 short lifetime, for anything that links to it without the digest.
+
+``/favicon.ico`` is answered at the site's root too, where browsers and
+other clients look for it without reading any page.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from .validators import accepts_gzip
 ONE_YEAR = 365 * 24 * 3600
 #: A file asked for by its plain name may change at the next release.
 PLAIN_MAX_AGE = 300
+#: Files answered at the site's root, by their name in ``static/``; clients ask for them often.
+ROOT_FILES = ("favicon.ico",)
+ROOT_MAX_AGE = 24 * 3600
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
@@ -87,6 +93,19 @@ def serve(filename: str):
         if file is None or file.digest != digest:
             abort(404)
         lifetime = f"public, max-age={ONE_YEAR}, immutable"
+    return _answer(file, lifetime)
+
+
+def serve_at_root(filename: str):
+    """A file of :data:`ROOT_FILES` at the site's root (``/favicon.ico``), kept a day."""
+    file = static_files().get(filename)
+    if file is None:
+        abort(404)
+    return _answer(file, f"public, max-age={ROOT_MAX_AGE}")
+
+
+def _answer(file: StaticFile, lifetime: str) -> Response:
+    """``file`` with its validators, gzipped when the client takes it, or a ``304``."""
     headers = [
         ("Cache-Control", lifetime),
         ("ETag", quote_etag(file.digest)),
@@ -111,4 +130,6 @@ def init_app(app: Flask) -> None:
     """Serve ``static/`` under ``/static/``; ``url_for('static', …)`` gives fingerprinted addresses."""
     app.extensions["helpcenter.static"] = read_static(Path(app.root_path, "static"))
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=serve)
+    for name in ROOT_FILES:
+        app.add_url_rule(f"/{name}", endpoint=f"root_{name}", view_func=serve_at_root, defaults={"filename": name})
     app.url_defaults(_fingerprint_url)

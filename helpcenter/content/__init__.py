@@ -5,6 +5,7 @@ Knows nothing of Flask: it takes a folder and a list of languages and gives a
 translation status of every page.
 """
 
+from .assets import Asset, AssetCatalogue, missing_versions
 from .checks import check_library
 from .frontmatter import FrontMatterError, parse_front_matter, split_front_matter
 from .library import MISSING, OK, ORPHAN, STALE, Library, Resolved
@@ -20,6 +21,8 @@ __all__ = [
     "ORPHAN",
     "SECTIONS",
     "STALE",
+    "Asset",
+    "AssetCatalogue",
     "FrontMatterError",
     "Kind",
     "Library",
@@ -32,6 +35,7 @@ __all__ = [
     "check_library",
     "content_fingerprint",
     "load_library",
+    "missing_versions",
     "page_url",
     "parse_front_matter",
     "split_front_matter",

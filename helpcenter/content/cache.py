@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Stamp = tuple[int, int]
 Entry = tuple[Stamp, Page | None, tuple[Problem, ...]]
 
-_RENDERING_MODULES = ("model.py", "frontmatter.py", "render.py", "loader.py", "revision.py")
+_RENDERING_MODULES = ("model.py", "frontmatter.py", "render.py", "addresses.py", "loader.py", "revision.py")
 _RENDERING_PACKAGES = ("markdown", "nh3", "pygments")
 
 

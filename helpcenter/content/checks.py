@@ -1,4 +1,5 @@
-"""What an editor should fix: broken links and images, missing alt text, duplicates, assets not served.
+"""What an editor should fix: broken links and images, missing alt text, duplicates, assets not served,
+pictures that a language has no version of.
 
 Loading already reports files that cannot be read, unknown front-matter keys
 and missing titles; these checks read every loaded file once more, line by
@@ -10,8 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 
-from .assets import check_assets
+from .assets import check_assets, missing_versions
 from .library import Library
 from .model import Page, Problem
 from .render import ASSET, OTHER, PAGE, resolve_target
@@ -22,13 +24,20 @@ _HTML_ATTR = re.compile(r"""(?P<name>[a-zA-Z-]+)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<s
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
-def check_library(library: Library) -> list[Problem]:
-    """Every problem of the tree: load problems, links, images, duplicates; sorted by file and line."""
+def check_library(library: Library, progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+    """Every problem of the tree: load problems, links, images, duplicates; sorted by file and line.
+
+    ``progress(done, total)`` is told of each page checked.
+    """
     problems = list(library.problems)
-    for page in library.all_pages():
+    pages = library.all_pages()
+    for done, page in enumerate(pages, start=1):
         problems.extend(_check_page(library, page))
+        if progress is not None:
+            progress(done, len(pages))
     problems.extend(_duplicates(library))
     problems.extend(check_assets(library.assets_dir))
+    problems.extend(_missing_versions(library))
     return sorted(problems, key=lambda problem: (problem.path, problem.line or 0, problem.message))
 
 
@@ -69,7 +78,11 @@ def _check_page(library: Library, page: Page) -> list[Problem]:
             where = resolve_target(target, lang=page.lang, page_id=page.id, languages=languages)
             if where.kind == PAGE and not image:
                 problems.extend(_check_link(library, path, number, target, where.lang, where.path))
-            elif where.kind == ASSET and not (library.assets_dir / where.path).is_file():
+            elif (
+                where.kind == ASSET
+                and library.assets.for_page(where.path, page.lang) is None
+                and not (library.assets_dir / where.path).is_file()
+            ):
                 problems.append(Problem(path, f"{target}: no such file in content/assets/", line=number))
             elif where.kind == OTHER and image and target:
                 problems.append(Problem(path, f"image {target} is not in content/assets/", line=number))
@@ -104,4 +117,20 @@ def _duplicates(library: Library) -> list[Problem]:
                 names = ", ".join(sorted(f"{lang}/{page.id}.md" for page in pages))
                 for page in pages:
                     problems.append(Problem(f"{lang}/{page.id}.md", f"duplicate slug: {names}"))
+    return problems
+
+
+def _missing_versions(library: Library) -> list[Problem]:
+    """A warning for each picture a language's pages show in the shared version, while others have their own."""
+    problems = []
+    for lang, names in missing_versions(library.all_pages(), library.assets, library.source_language).items():
+        for name in names:
+            others = ", ".join(library.assets.versions(name))
+            problems.append(
+                Problem(
+                    f"assets/{lang}/{name}",
+                    f"no {lang} version: {lang} pages show the shared assets/{name} (own versions in {others})",
+                    "warning",
+                )
+            )
     return problems

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .assets import AssetCatalogue
 from .model import HOME_ID, Kind, Page, Problem
 
 OK, MISSING, STALE, ORPHAN = "ok", "missing", "stale", "orphan"
@@ -47,6 +48,7 @@ class Library:
         fingerprint: str,
         assets_dir: Path,
         modified: dt.datetime | None = None,
+        assets: AssetCatalogue | None = None,
     ) -> None:
         self._pages = pages
         self.languages = languages
@@ -55,6 +57,8 @@ class Library:
         self.problems = problems
         self.fingerprint = fingerprint
         self.assets_dir = assets_dir
+        #: The served files of ``assets_dir``, as read at load.
+        self.assets = assets if assets is not None else AssetCatalogue((), languages)
         #: When a file or folder of the tree last changed (second precision): the pages' Last-Modified.
         self.modified = modified or dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._places: dict[tuple[str, str | None], list[str]] = {}

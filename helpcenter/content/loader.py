@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .addresses import refused_characters
+from .assets import assets_stamp, place_assets, scan_assets
 from .cache import RenderCache, stamp_of
 from .frontmatter import FrontMatterError, parse_front_matter
 from .library import Library
@@ -23,16 +24,14 @@ from .revision import body_revision
 
 log = logging.getLogger(__name__)
 
-_SLUG = re.compile(r"^[\w][\w.-]*$", re.UNICODE)
-
 
 def content_fingerprint(content_dir: Path) -> str:
     """Return a cheap fingerprint of the tree: names, sizes and modification times.
 
-    It changes whenever a file is added, removed or saved, which is what the
-    development server's live preview needs to know.
+    It changes whenever a file is added, removed or saved (an asset too),
+    which is what the development server's live preview needs to know.
     """
-    return _fingerprint(_scan(content_dir)[0])
+    return _fingerprint(_scan(content_dir)[0]) + assets_stamp(Path(content_dir, "assets"))
 
 
 def _scan(content_dir: Path) -> tuple[list[tuple[Path, os.stat_result | None]], int]:
@@ -75,6 +74,7 @@ def load_library(
     source_language: str = "en",
     fallback_chain: Iterable[str] = ("en", "fr"),
     cache_dir: Path | str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Library:
     """Load every configured language folder of ``content_dir``.
 
@@ -82,7 +82,8 @@ def load_library(
     reported and ignored.  Returns the library with all pages that could be
     read and the list of problems met.  With ``cache_dir``, files unchanged
     since the last load are taken from the :class:`RenderCache` kept there
-    instead of being rendered again.
+    instead of being rendered again.  ``progress(done, total)`` is told of
+    each file read.
     """
     content_dir = Path(content_dir)
     languages = tuple(languages)
@@ -99,6 +100,8 @@ def load_library(
                     problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
     cache = RenderCache(cache_dir, content_dir, languages) if cache_dir is not None else None
     depth = len(content_dir.parts)
+    total = sum(1 for path, _stat in files if path.parts[depth] in languages) if progress is not None else 0
+    done = 0
     for lang in languages:
         root = content_dir / lang
         for path, stat in files:
@@ -120,8 +123,17 @@ def load_library(
             problems.extend(file_problems)
             if page is not None:
                 pages.setdefault(page.id, {})[lang] = page
+            if progress is not None:
+                done += 1
+                progress(done, total)
     if cache is not None:
         cache.save()
+    # Assets are placed after the cache: a page's links follow its pictures' current versions.
+    assets = scan_assets(content_dir / "assets", languages)
+    pages = {
+        page_id: {lang: place_assets(page, assets) for lang, page in by_lang.items()}
+        for page_id, by_lang in pages.items()
+    }
     for problem in problems:
         log.warning("content: %s", problem)
     return Library(
@@ -130,8 +142,9 @@ def load_library(
         source_language=source_language,
         fallback_chain=tuple(fallback_chain),
         problems=problems,
-        fingerprint=_fingerprint(files),
+        fingerprint=_fingerprint(files) + assets.stamp,
         assets_dir=content_dir / "assets",
+        assets=assets,
         modified=dt.datetime.fromtimestamp(newest // 10**9, dt.UTC),
     )
 
@@ -141,7 +154,7 @@ def _place(page_id: str) -> tuple[Kind, str | None, str | None, str | None] | No
     parts = page_id.split("/")
     if parts == [HOME_ID]:
         return Kind.HOME, None, None, None
-    if parts[0] not in SECTIONS or not all(_SLUG.match(part) for part in parts):
+    if parts[0] not in SECTIONS or not all(parts):
         return None
     section = parts[0]
     if len(parts) == 2:
@@ -164,6 +177,12 @@ def _load_page(
     problems: list[Problem],
 ) -> Page | None:
     page_id = path.relative_to(root).with_suffix("").as_posix()
+    refused = refused_characters(page_id)
+    if refused:
+        problems.append(
+            Problem(relative, f"its name has characters no web address can carry: {', '.join(refused)}; file ignored")
+        )
+        return None
     place = _place(page_id)
     if place is None:
         problems.append(

@@ -13,13 +13,14 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .addresses import url_path
 from .model import TocEntry
 
 _ALLOWED_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
@@ -69,9 +70,10 @@ def resolve_target(target: str, *, lang: str, page_id: str, languages: frozenset
         return LinkTarget(OTHER, fragment=fragment)
     if parts.path.startswith("/"):
         if parts.path.startswith("/assets/") and len(parts.path) > len("/assets/"):
-            return LinkTarget(ASSET, parts.path.removeprefix("/assets/"), fragment=fragment)
+            return LinkTarget(ASSET, unquote(parts.path.removeprefix("/assets/")), fragment=fragment)
         return LinkTarget(OTHER)
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_id), parts.path))
+    # A link names a file by its address: "c%23.md" is the file c#.md.
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_id), unquote(parts.path)))
     if resolved.startswith("../"):
         head, _, rest = resolved.removeprefix("../").partition("/")
         if head == "assets" and rest:
@@ -101,17 +103,17 @@ class Rendered:
 
 
 def page_url(lang: str, page_id: str) -> str:
-    """Return the site path of a page: ``/fr/guide/alerts``, ``/fr/faq/``."""
+    """Return the site path of a page: ``/fr/guide/alerts``, ``/fr/faq/``, ``/en/faq/c%23``."""
     if page_id == "_index":
         return f"/{lang}/"
     if page_id.endswith("/_index"):
-        return f"/{lang}/{page_id.removesuffix('_index')}"
-    return f"/{lang}/{page_id}"
+        return f"/{lang}/{url_path(page_id.removesuffix('_index'))}"
+    return f"/{lang}/{url_path(page_id)}"
 
 
 def asset_url(name: str) -> str:
     """Return the site path of a file under ``content/assets/``."""
-    return f"/assets/{name}"
+    return f"/assets/{url_path(name)}"
 
 
 def take_title(body: str) -> tuple[str | None, str]:

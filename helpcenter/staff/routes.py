@@ -652,7 +652,7 @@ def translations():
     return render_template(
         "staff/translations.html",
         rows=rows,
-        languages=shown,
+        shown_languages=shown,
         all_languages=languages,
         statuses=statuses,
         wanted_lang=wanted_lang,

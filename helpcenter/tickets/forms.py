@@ -82,10 +82,12 @@ class TicketForm(FlaskForm):
         choices=[SelectChoice(code, PRIORITY_NAMES[code]) for code in PRIORITIES],
         validate_choice=False,
     )
+    # Always one of the two (the page's language preselects it): the field checks
+    # the choice itself, and has no ``required`` flag, which HTML forbids on a
+    # select whose first option is a real choice.
     language = SelectField(
         _l("Ticket language"),
         choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))],
-        validators=[InputRequired()],
     )
     #: Left empty by people; robots fill every field they find.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
