@@ -6,24 +6,34 @@ happens afterwards, over SMTP when ``HELPCENTER_SMTP_URL`` is set (logged
 otherwise); a server that is down leaves the mail pending, to be retried with
 a growing delay.  Several processes may deliver at once: each claims a mail
 by moving its next attempt forward before sending it.
+
+A mail goes at least once, and once unless a sender dies between the SMTP
+server's acceptance and the record of it.  A database lost meanwhile (a
+failover) is no such case: the claim and the record are written again on a
+new connection, to the new primary, while the claim keeps the mail from
+other senders.  A mail sent twice keeps its Message-ID, so that its
+receiver can tell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import smtplib
 import ssl
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Integer, String, Text, select, true, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from helpcenter.db import Base, UtcDateTime, database, utcnow
@@ -32,6 +42,9 @@ log = logging.getLogger(__name__)
 
 CLAIM = dt.timedelta(minutes=5)
 MAX_DELAY = dt.timedelta(hours=1)
+#: How long a sender keeps trying to reach the database (a failover) to
+#: claim a mail or record its outcome; well within the claim.
+DATABASE_PATIENCE = dt.timedelta(seconds=60)
 
 
 class OutboxMail(Base):
@@ -105,7 +118,6 @@ def retry_delay(attempts: int) -> dt.timedelta:
 def deliver_pending(sessions: sessionmaker, smtp: SmtpSettings | None, *, now: dt.datetime | None = None, limit: int = 100) -> int:
     """Send the mails that are due; returns how many were sent."""
     now = now or utcnow()
-    sent = 0
     with sessions() as session:
         due = session.execute(
             select(OutboxMail.id, OutboxMail.next_attempt_at)
@@ -113,28 +125,59 @@ def deliver_pending(sessions: sessionmaker, smtp: SmtpSettings | None, *, now: d
             .order_by(OutboxMail.id)
             .limit(limit)
         ).all()
-        for mail_id, planned in due:
-            claimed = session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == mail_id, OutboxMail.next_attempt_at == planned, OutboxMail.sent_at.is_(None))
-                .values(next_attempt_at=now + CLAIM)
-            ).rowcount
-            session.commit()
-            if not claimed:
-                continue  # another process has it
-            mail = session.get(OutboxMail, mail_id)
-            mail.attempts += 1
-            try:
-                _send(mail, smtp)
-            except (OSError, smtplib.SMTPException) as exc:
-                mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                mail.next_attempt_at = now + retry_delay(mail.attempts)
-                log.warning("mail %s to %s not sent (attempt %s): %s", mail.id, mail.recipient, mail.attempts, exc)
-            else:
-                mail.sent_at, mail.last_error = utcnow(), ""
-                sent += 1
-            session.commit()
+    sent = 0
+    for mail_id, planned in due:
+        claim = now + CLAIM
+        mail = _lasting(sessions, lambda session: _claim(session, mail_id, planned, claim))
+        if mail is None:
+            continue  # another process has it
+        attempts = mail.attempts + 1
+        try:
+            _send(mail, smtp)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail %s to %s not sent (attempt %s): %s", mail.id, mail.recipient, attempts, exc)
+            outcome = {"last_error": f"{type(exc).__name__}: {exc}"[:2000], "next_attempt_at": now + retry_delay(attempts)}
+            still_ours = OutboxMail.next_attempt_at == claim
+        else:
+            outcome = {"sent_at": utcnow(), "last_error": ""}
+            still_ours = true()  # sent is sent, whoever holds the claim now
+            sent += 1
+        record = update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None), still_ours)
+        _lasting(sessions, lambda session: session.execute(record.values(attempts=attempts, **outcome)))
     return sent
+
+
+def _claim(session: Session, mail_id: int, planned: dt.datetime, claim: dt.datetime) -> OutboxMail | None:
+    """Claim a mail until ``claim``, unless another process did; the mail, or None.
+
+    Claiming again with the same ``claim`` succeeds: a claim whose commit
+    was lost with its connection may have been written all the same.
+    """
+    claimed = session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at.in_((planned, claim)))
+        .values(next_attempt_at=claim)
+    ).rowcount
+    return session.get(OutboxMail, mail_id) if claimed else None
+
+
+def _lasting(sessions: sessionmaker, work: Callable[[Session], object]):
+    """Run ``work`` in a transaction of its own, again on a new connection while the database is unreachable.
+
+    What ``work`` writes must be the same however many times it is written.
+    Gives up (raises) after :data:`DATABASE_PATIENCE`.
+    """
+    deadline = time.monotonic() + DATABASE_PATIENCE.total_seconds()
+    for attempt in itertools.count(1):
+        try:
+            with sessions.begin() as session:
+                return work(session)
+        except OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise
+            if attempt == 1:
+                log.warning("database unreachable, trying again for up to %s: %s", DATABASE_PATIENCE, exc.orig)
+            time.sleep(0.5)
 
 
 def _send(mail: OutboxMail, smtp: SmtpSettings | None) -> None:
@@ -145,7 +188,9 @@ def _send(mail: OutboxMail, smtp: SmtpSettings | None) -> None:
     message["From"] = smtp.sender
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}")
+    # The same on every attempt: a mail sent again is recognisably the same mail.
+    domain = smtp.sender.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<outbox-{mail.id}.{mail.created_at:%Y%m%d%H%M%S%f}@{domain}>"
     message.set_content(mail.body)
     if smtp.tls:
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=10, context=ssl.create_default_context())
