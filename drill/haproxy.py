@@ -22,12 +22,15 @@ defaults
     timeout server 30s
     timeout check 2s
     # A server that refuses the connection (it died) is retried on the other
-    # one; a request already sent is never sent twice.
+    # one; so is a GET that a dying server closed without answering.  A POST
+    # that reached a server is never sent twice (see the frontend).
     retries 2
     option redispatch 1
+    retry-on conn-failure empty-response
 
 frontend help_centre
     bind 127.0.0.1:{port}
+    http-request disable-l7-retry unless METH_GET
     # While no server is ready (the database has no primary for a few
     # seconds), the servers that are alive still serve what needs no
     # database: articles, search, and a "try again" page for tickets.

@@ -28,6 +28,8 @@ from .sites import AGENT_EMAIL, AGENT_PASSWORD, PROJECT
 
 TIMEOUT = 15
 ATTEMPTS = 5
+#: How long a person waits before trying again after an error page ("please try again shortly").
+RETRY_PAUSE = 3.0
 INPUT = re.compile(r"<input\b[^>]*>")
 ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 REFERENCE = re.compile(r"/tickets/(HC-\d{4}-\d+)\?")
@@ -214,7 +216,7 @@ class Customer(Client):
             wanted.attempts = attempt
             if self._submit(wanted, fields):
                 return
-            self.stopping.wait(1.0)
+            time.sleep(RETRY_PAUSE)
 
     def _submit(self, wanted: TicketRequest, fields: dict) -> bool:
         form = self.browser.go("ticket form", "/en/tickets/new")
@@ -281,7 +283,7 @@ class Agent(Client):
             wanted.attempts = attempt
             if self._reply(wanted):
                 return
-            self.stopping.wait(1.0)
+            time.sleep(RETRY_PAUSE)
 
     def _reply(self, wanted: ReplyRequest) -> bool:
         page = self.browser.go("staff ticket", f"/staff/tickets/{wanted.reference}", intended=(200, 302))
