@@ -219,15 +219,22 @@ class Customer(Client):
             time.sleep(RETRY_PAUSE)
 
     def _submit(self, wanted: TicketRequest, fields: dict) -> bool:
-        form = self.browser.go("ticket form", "/en/tickets/new")
-        if form is None or form.status != 200:
-            return False
-        token = form_fields(form.text).get("csrf_token", "")
-        answer = self.browser.go("ticket submit", "/en/tickets/new", {**fields, "csrf_token": token}, intended=(200, 303))
+        """Send the form as the customer has it; True once told the ticket's reference.
+
+        After a failure the customer sends the same form again (the error page
+        keeps it, the browser resends it), the form's own identity included.
+        """
+        if "csrf_token" not in fields:
+            form = self.browser.go("ticket form", "/en/tickets/new")
+            if form is None or form.status != 200:
+                return False
+            hidden = form_fields(form.text)
+            fields.update(csrf_token=hidden.get("csrf_token", ""), submission=hidden.get("submission", ""))
+        answer = self.browser.go("ticket submit", "/en/tickets/new", fields, intended=(200, 303))
         if answer is not None and answer.status == 200 and 'class="confirm-ticket"' in answer.text:
-            answer = self.browser.go(
-                "ticket confirm", "/en/tickets/new", form_fields(answer.text, "confirm-ticket"), intended=(303,)
-            )
+            fields.clear()
+            fields.update(form_fields(answer.text, "confirm-ticket"))
+            answer = self.browser.go("ticket submit", "/en/tickets/new", fields, intended=(303,))
         if answer is None or answer.status != 303 or not (found := REFERENCE.search(answer.location)):
             return False
         wanted.reference, wanted.acknowledged_at = found.group(1), self.ledger.now()

@@ -136,23 +136,24 @@ class Cluster:
 
     # -- replication -----------------------------------------------------------------
 
-    def conninfo(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
-        """A libpq connection string to this site."""
-        return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname} connect_timeout=3"
+    def conninfo(self, dbname: str = "postgres", user: str = SUPERUSER, application_name: str | None = None) -> str:
+        """A libpq connection string to this site (``application_name``: the name a standby streams under)."""
+        named = f" application_name={application_name}" if application_name else ""
+        return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname} connect_timeout=3{named}"
 
     def base_backup_from(self, primary: Cluster) -> None:
-        """Make this site a copy of ``primary`` (its data directory replaced), to run as its standby."""
+        """Make this site a copy of ``primary`` (its data directory replaced), set to stream from it under its name."""
         self.prepare_root()
         if self.data.exists():
             shutil.rmtree(self.data)
         self._run(
-            "pg_basebackup", "-d", primary.conninfo(), "-D", str(self.data), "-X", "stream", "-c", "fast", "--no-sync",
+            "pg_basebackup", "-d", primary.conninfo(application_name=self.name), "-D", str(self.data),
+            "-X", "stream", "-c", "fast", "--write-recovery-conf", "--no-sync",
             timeout=300,
         )
-        self.follow(primary)
 
     def rewind_from(self, primary: Cluster) -> None:
-        """Undo what this former primary wrote after the fork, so that it can follow ``primary``.
+        """Undo what this former primary wrote after the fork, and set it to stream from ``primary``.
 
         pg_rewind first finishes the crash recovery of a server that was not
         shut down cleanly, then copies what differs from the new primary.
@@ -160,20 +161,11 @@ class Cluster:
         promotion updates only at its next checkpoint: hence the CHECKPOINT.
         """
         primary.execute("CHECKPOINT")
-        self._run("pg_rewind", "--target-pgdata", str(self.data), "--source-server", primary.conninfo(), timeout=300)
-        self.follow(primary)
-
-    def follow(self, primary: Cluster) -> None:
-        """Configure this (stopped) site as a standby streaming from ``primary``, under its own name."""
-        auto = self.data / "postgresql.auto.conf"
-        auto.write_text(
-            "# Written by the drill: this site is a standby.\n"
-            f"primary_conninfo = 'host=127.0.0.1 port={primary.port} user={SUPERUSER} application_name={self.name}'\n"
-            "synchronous_standby_names = ''\n"
+        self._run(
+            "pg_rewind", "--target-pgdata", str(self.data),
+            "--source-server", primary.conninfo(application_name=self.name), "--write-recovery-conf",
+            timeout=300,
         )
-        signal = self.data / "standby.signal"
-        signal.touch()
-        self._own(auto, signal)
 
     def require_synchronous_standby(self, standby: str | None) -> None:
         """Make every commit wait for ``standby`` to have it on disk; None: wait for no standby."""

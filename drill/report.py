@@ -128,6 +128,7 @@ def figures(
         "recovery_by_fault_s": recovery,
         "failed_requests_by_fault": failed_by_fault,
         "tickets_asked": len(asked),
+        "tickets_sent_again": sum(1 for t in acknowledged if t.attempts > 1),
         "tickets_stored_unacknowledged": stored_unacknowledged,
         "missing_on_standby": len(missing_on_standby),
         "replies_acknowledged": len(replies),
@@ -161,7 +162,8 @@ def table(result: dict, ledger: Ledger, faults: list[FaultRecord]) -> str:
     lines += [
         "",
         "Outcome",
-        f"  tickets      asked {result['tickets_asked']}, acknowledged {result['acknowledged']}, "
+        f"  tickets      asked {result['tickets_asked']}, acknowledged {result['acknowledged']} "
+        f"({result['tickets_sent_again']} after sending the form again), "
         f"lost {result['lost']}, duplicates {result['duplicate_tickets']}, "
         f"stored without acknowledgement {result['tickets_stored_unacknowledged']}, "
         f"missing on the standby {result['missing_on_standby']}",

@@ -220,3 +220,49 @@ def test_customer_text_is_shown_escaped(client):
     html = client.get(location).get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def form_with_submission(client, lang="en"):
+    """The form's CSRF token and the identity of this filling-in of the form."""
+    html = client.get(f"/{lang}/tickets/new").get_data(as_text=True)
+    submission = re.search(r'name="submission" type="hidden" value="([\w-]{20,})"', html) or re.search(
+        r'name="submission"[^>]*value="([\w-]{20,})"', html
+    )
+    assert submission, "the form identifies each filling-in"
+    return csrf_token(html), submission.group(1)
+
+
+def test_a_form_sent_twice_files_one_ticket_and_leads_to_the_same_page(app, client):
+    # The first answer was lost (a server died after storing the ticket): the
+    # customer sends the same form again, and must not get a second ticket.
+    token, submission = form_with_submission(client)
+    first = client.post("/en/tickets/new", data=valid(token, submission=submission))
+    again = client.post("/en/tickets/new", data=valid(token, submission=submission))
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert client.get(again.headers["Location"]).status_code == 200
+    assert count(app, Ticket) == 1 and count(app, OutboxMail) == 2, "one ticket, mailed once"
+    assert funnel(app)[("en", "alerts", "submitted")] == 1
+
+    # A new filling-in of the form is a new ticket.
+    token, other = form_with_submission(client)
+    assert other != submission
+    assert client.post("/en/tickets/new", data=valid(token, submission=other)).headers["Location"] != first.headers["Location"]
+    assert count(app, Ticket) == 2
+
+
+def test_a_form_seen_by_someone_else_does_not_open_the_ticket_it_filed(app, client):
+    token, submission = form_with_submission(client)
+    filed = client.post("/en/tickets/new", data=valid(token, submission=submission))
+    stranger = app.test_client()
+    answer = stranger.post("/en/tickets/new", data=valid(form_token(stranger), submission=submission))
+    assert answer.status_code == 303 and answer.headers["Location"] != filed.headers["Location"]
+    assert count(app, Ticket) == 2, "another browser's copy of the form files a ticket of its own"
+
+
+def test_the_suggestions_page_and_an_error_keep_the_form_s_identity(app, client):
+    token, submission = form_with_submission(client)
+    shown = client.post("/en/tickets/new", data=valid(token, submission=submission, suggestions_seen="", subject="alert zone"))
+    assert f'name="submission" value="{submission}"' in shown.get_data(as_text=True)
+    invalid = client.post("/en/tickets/new", data=valid(token, submission=submission, email="not an address"))
+    assert invalid.status_code == 400 and f'value="{submission}"' in invalid.get_data(as_text=True)

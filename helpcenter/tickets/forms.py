@@ -77,6 +77,8 @@ class TicketForm(FlaskForm):
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
     #: Set when the customer has already seen suggested articles (live or on the interstitial page).
     suggestions_seen = HiddenField()
+    #: Identifies this filling-in of the form: sent again (a retry), it files no second ticket.
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
 
     def validate_impact(self, field) -> None:
         """Technical assistance needs an impact; other categories ignore it."""

@@ -43,6 +43,8 @@ class Ticket(Base):
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    #: Identifies the filling-in of the form that filed the ticket: sent again, it files nothing more.
+    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     events: Mapped[list[TicketEvent]] = relationship(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
@@ -20,10 +21,20 @@ from helpcenter.search import SearchRequest, SearchUnavailable
 from . import bp
 from .forms import TICKET_LANGUAGES, CATEGORY_DESCRIPTIONS, TicketForm, impact_descriptions
 from .notifications import ticket_created_mails
-from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
+from .operations import (
+    FUNNEL_STAGES,
+    Submission,
+    TicketRequest,
+    count_funnel,
+    create_ticket,
+    find_submitted,
+    find_ticket,
+)
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 5
+#: The session's key that identifies the browser to the form's submissions.
+BROWSER_KEY = "ticket_browser"
 
 
 def _form(lang: str) -> TicketForm:
@@ -35,7 +46,17 @@ def _form(lang: str) -> TicketForm:
     if request.method == "GET":
         form.language.data = lang if lang in TICKET_LANGUAGES else "en"
         form.subject.data = request.args.get("subject", "")[:200]
+        form.submission.data = secrets.token_urlsafe(18)
+        session.setdefault(BROWSER_KEY, secrets.token_urlsafe(18))
     return form
+
+
+def _submission(form: TicketForm) -> Submission | None:
+    """This filling-in of the form by this browser; None for a form that does not say (an old page)."""
+    browser = session.get(BROWSER_KEY)
+    if not form.submission.data or not browser:
+        return None
+    return Submission.of(current_app.secret_key, browser, form.submission.data)
 
 
 def _render_form(form: TicketForm, status: int = 200, **extra):
@@ -86,15 +107,22 @@ def new(lang: str):
         language=form.language.data,
         site_language=lang,
     )
+    submission = _submission(form)
     try:
-        ticket, token = create_ticket(get_session(), wanted, policy_set(), mails=ticket_created_mails)
+        ticket = find_submitted(get_session(), submission) if submission else None
+        if ticket is not None:
+            token = submission.token  # sent again: the ticket it filed, nothing more
+        else:
+            ticket, token = create_ticket(
+                get_session(), wanted, policy_set(), mails=ticket_created_mails, submission=submission
+            )
+            if form.suggestions_seen.data:
+                _count(lang, product, "submitted")
+            deliver_in_background(current_app._get_current_object())
     except SQLAlchemyError:
         log.exception("ticket could not be stored")
         get_session().rollback()
         return _render_form(form, 503, unavailable=True)
-    if form.suggestions_seen.data:
-        _count(lang, product, "submitted")
-    deliver_in_background(current_app._get_current_object())
     return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, created=1), 303)
 
 
