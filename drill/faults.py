@@ -26,8 +26,12 @@ from .postgres import ClusterError
 if TYPE_CHECKING:
     from .run import Drill
 
-#: How many probes, one second apart, must fail before the standby is promoted.
+#: How many probes, PROBE_INTERVAL apart, must fail before the standby is
+#: promoted: the failover manager's patience.  Every second of it is a second
+#: in which tickets cannot be filed (a failover manager's defaults are tens
+#: of seconds, to ride out a blip of the network between the sites).
 FAILED_PROBES_BEFORE_PROMOTION = 3
+PROBE_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def fail_over_database(drill: Drill) -> str:
             failed = 0
         except Exception:  # noqa: BLE001 - any failure to answer counts as a failed probe
             failed += 1
-        time.sleep(1)
+        time.sleep(PROBE_INTERVAL)
     standby.promote()
     # Alone, the new primary cannot wait for a standby: commits would block.
     standby.require_synchronous_standby(None)

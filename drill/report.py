@@ -40,15 +40,18 @@ class StoredState:
     tickets: dict[str, list[str]]  # marker -> references
     replies: Counter  # reply marker -> stored messages
     unsent_mail: int
+    slowest_mail_s: float  # the longest time from queued to sent
 
     @classmethod
-    def from_rows(cls, tickets: list[tuple[str, str]], replies: list[tuple[str]], unsent_mail: int) -> StoredState:
+    def from_rows(
+        cls, tickets: list[tuple[str, str]], replies: list[tuple[str]], unsent_mail: int, slowest_mail_s: float
+    ) -> StoredState:
         by_marker: dict[str, list[str]] = {}
         for reference, description in tickets:
             for marker in TICKET_MARKER.findall(description):
                 by_marker.setdefault(marker, []).append(reference)
         reply_markers = Counter(marker for (body,) in replies for marker in REPLY_MARKER.findall(body))
-        return cls(by_marker, reply_markers, unsent_mail)
+        return cls(by_marker, reply_markers, unsent_mail, slowest_mail_s)
 
 
 def mail_key(mail: ReceivedMail) -> tuple[str, str, str]:
@@ -112,7 +115,7 @@ def figures(
     for fault, following in zip(faults, [*faults[1:], None]):
         end = following.started if following else load_seconds
         recovery[fault.key] = round(longest_gap(acknowledgements, fault.started, end), 2)
-        failed_by_fault[fault.key] = sum(1 for e in failed if fault.started <= e.started < end)
+        failed_by_fault[fault.key] = sum(1 for e in failed if fault.started <= e.started + e.seconds < end)
     first = min(acknowledgements, default=load_seconds)
     return {
         "acknowledged": len(acknowledged),
@@ -137,6 +140,7 @@ def figures(
         "unexpected_mails": unexpected,
         "duplicate_message_ids": sum(count - 1 for count in same_message.values()),
         "outbox_unsent": primary.unsent_mail,
+        "slowest_mail_s": round(primary.slowest_mail_s, 1),
         "load_s": round(load_seconds, 1),
     }
 
@@ -171,7 +175,7 @@ def table(result: dict, ledger: Ledger, faults: list[FaultRecord]) -> str:
         f"duplicates {result['duplicate_replies']}",
         f"  mail         expected {result['mails_expected']}, received {result['mails_received']}, "
         f"duplicates {result['duplicate_mails']}, unexpected {result['unexpected_mails']}, "
-        f"left in the outbox {result['outbox_unsent']}",
+        f"left in the outbox {result['outbox_unsent']}, slowest {result['slowest_mail_s']} s from queued to sent",
         f"  requests     {result['requests']}, failed {result['failed_requests']}, "
         f"availability {result['availability']} %",
         f"  recovery     longest time without a ticket acknowledged: {result['recovery_s']} s",

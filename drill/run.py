@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import secrets
 import shutil
 import socket
@@ -30,7 +31,7 @@ class Plan:
 
     seconds: float = 150
     customers: int = 3
-    readers: int = 2
+    readers: int = 3
     agents: int = 1
 
 
@@ -87,7 +88,26 @@ class Drill:
 
     def set_up(self) -> None:
         """Primary, then its synchronous standby; the schema, a staff account; app servers, jobs, balancer."""
-        self.log("setting up: primary database at site A")
+        self.log("setting up: search indexes at both sites (deploy), primary database at site A")
+        with concurrent.futures.ThreadPoolExecutor(len(self.sites)) as pool:
+            deploys = [pool.submit(site.deploy) for site in self.sites]
+            self._set_up_databases()
+            for deploy in deploys:
+                deploy.result()
+            self.sink.start()
+            self.log("setting up: app servers and jobs at both sites, HAProxy")
+            for _seconds in pool.map(Site.start_server, self.sites):
+                pass
+        for site in self.sites:
+            site.start_jobs()
+        self.balancer.start()
+        deadline = time.monotonic() + 30
+        while set(self.balancer.server_states().values()) != {"UP"}:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"HAProxy does not see both servers up: {self.balancer.server_states()}")
+            time.sleep(0.2)
+
+    def _set_up_databases(self) -> None:
         self.primary.initdb()
         self.primary.start()
         self.primary.create_app_database()
@@ -100,18 +120,6 @@ class Drill:
         self.standby.start()
         self.primary.wait_for_standby(self.standby.name)
         self.primary.require_synchronous_standby(self.standby.name)
-        self.sink.start()
-        for site in self.sites:
-            self.log(f"setting up: app server and jobs at {site.name}")
-            site.deploy()
-            site.start_server()
-            site.start_jobs()
-        self.balancer.start()
-        deadline = time.monotonic() + 30
-        while set(self.balancer.server_states().values()) != {"UP"}:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"HAProxy does not see both servers up: {self.balancer.server_states()}")
-            time.sleep(0.2)
 
     def tear_down(self) -> None:
         """Stop everything this drill started."""
@@ -176,7 +184,10 @@ class Drill:
         return StoredState.from_rows(
             cluster.query_all("SELECT reference, description FROM ticket"),
             cluster.query_all("SELECT body FROM ticket_message WHERE author = 'staff'"),
-            cluster.query_all("SELECT count(*) FROM outbox_mail WHERE sent_at IS NULL")[0][0],
+            *cluster.query_all(
+                "SELECT count(*) FILTER (WHERE sent_at IS NULL),"
+                " coalesce(extract(epoch FROM max(sent_at - created_at)), 0) FROM outbox_mail"
+            )[0],
         )
 
     def verdict(self, load_seconds: float) -> dict:
