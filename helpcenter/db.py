@@ -142,14 +142,14 @@ def database_status(session: Session) -> str:
     tickets through it is not ready.
     """
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            read_only = session.execute(text("SHOW transaction_read_only")).scalar() == "on"
-        else:
-            read_only = session.execute(text("SELECT 1")).scalar() != 1
+        if session.get_bind().dialect.name != "postgresql":
+            session.execute(text("SELECT 1"))
+        elif session.execute(text("SHOW transaction_read_only")).scalar() == "on":
+            return "read-only"
     except SQLAlchemyError as exc:
         session.rollback()
         return f"unavailable: {type(exc).__name__}"
-    return "read-only" if read_only else "ok"
+    return "ok"
 
 
 def _alembic_config(db: Database) -> AlembicConfig:
