@@ -37,18 +37,15 @@ frontend help_centre
     use_backend alive_servers if {{ nbsrv(ready_servers) eq 0 }}
     default_backend ready_servers
 
-backend ready_servers
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost
-    http-check expect status 200
-    default-server inter 1s fall 2 rise 2
-{servers}
+{ready_servers}
+{alive_servers}"""
 
-backend alive_servers
+
+BACKEND = """\
+backend {name}
     balance roundrobin
     option httpchk
-    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost
+    http-check send meth GET uri {check} ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
 {servers}
@@ -67,11 +64,13 @@ class LoadBalancer:
         self.root = root
         self.port = port
         self.config = root / "haproxy.cfg"
+        listed = "\n".join(f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers.items())
         self.config.write_text(
             CONFIG.format(
                 root=root,
                 port=port,
-                servers="\n".join(f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers.items()),
+                ready_servers=BACKEND.format(name="ready_servers", check="/readyz", servers=listed),
+                alive_servers=BACKEND.format(name="alive_servers", check="/healthz", servers=listed),
             )
         )
         self.process: subprocess.Popen | None = None

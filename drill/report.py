@@ -51,7 +51,7 @@ class StoredState:
             for marker in TICKET_MARKER.findall(description):
                 by_marker.setdefault(marker, []).append(reference)
         reply_markers = Counter(marker for (body,) in replies for marker in REPLY_MARKER.findall(body))
-        return cls(by_marker, reply_markers, unsent_mail, slowest_mail_s)
+        return cls(by_marker, reply_markers, unsent_mail, float(slowest_mail_s))
 
 
 def mail_key(mail: ReceivedMail) -> tuple[str, str, str]:

@@ -40,11 +40,14 @@ from helpcenter.db import Base, UtcDateTime, database, utcnow
 
 log = logging.getLogger(__name__)
 
-CLAIM = dt.timedelta(minutes=5)
+#: How long a claimed mail is left to its sender.  It outlasts a send (SMTP
+#: operations time out after 10 s) and DATABASE_PATIENCE, and it is how late
+#: a mail goes when its sender died holding it.
+CLAIM = dt.timedelta(minutes=1)
 MAX_DELAY = dt.timedelta(hours=1)
 #: How long a sender keeps trying to reach the database (a failover) to
-#: claim a mail or record its outcome; well within the claim.
-DATABASE_PATIENCE = dt.timedelta(seconds=60)
+#: claim a mail or record its outcome.
+DATABASE_PATIENCE = dt.timedelta(seconds=30)
 
 
 class OutboxMail(Base):

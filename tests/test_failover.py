@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from helpcenter.db import Database, database, utcnow
-from helpcenter.mail import CLAIM, Mail, OutboxMail, SmtpSettings, deliver_pending, enqueue
+from helpcenter.mail import CLAIM, Mail, OutboxMail, SmtpSettings, _claim, deliver_pending, enqueue
 
 from .conftest import POSTGRES_ADMIN_URL, make_app
 from .test_mail import Inbox, free_port
@@ -153,8 +153,6 @@ def test_a_resent_mail_keeps_its_message_id(tmp_path, database_url):
 
 
 def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(tmp_path, database_url):
-    from helpcenter.mail import _claim
-
     app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
     with sessions() as session:
@@ -167,3 +165,26 @@ def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(tmp_p
             assert _claim(session, mail.id, planned, claim) is not None
     with sessions.begin() as session:
         assert _claim(session, mail.id, planned, claim + CLAIM) is None, "anyone else's claim is refused"
+
+
+def test_a_mail_whose_sender_died_holding_it_goes_once_its_claim_lapses(tmp_path, database_url):
+    port = free_port()
+    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+    sessions = database(app).sessions
+    with sessions() as session:
+        mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
+        session.commit()
+        planned = mail.next_attempt_at
+    claimed_at = utcnow()
+    with sessions.begin() as session:  # a sender claims it, then is killed (-9)
+        assert _claim(session, mail.id, planned, claimed_at + CLAIM) is not None
+    smtp = SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example")
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert deliver_pending(sessions, smtp, now=claimed_at + CLAIM / 2) == 0, "not while the claim holds"
+        assert deliver_pending(sessions, smtp, now=claimed_at + CLAIM) == 1
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
