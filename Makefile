@@ -9,9 +9,11 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test setup browser axe catalogues database index translations bench bench-search wrk drill drill-packages clean
+.PHONY: run serve test lint setup browser axe catalogues database index translations bench bench-search wrk drill drill-packages clean
 
+# The periodic jobs (outbox delivery and the rest) run beside the development server, and stop with it.
 run: setup
+	$(BIN)/helpcenter jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(BIN)/helpcenter run --host $(HOST) --port $(PORT)
 
 # Production-like: gunicorn with several workers on http://127.0.0.1:8000.
@@ -19,8 +21,13 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: setup browser axe drill-packages
+test: setup browser axe lint drill-packages
 	$(BIN)/pytest
+
+# Lint and formatting (ruff, configured in pyproject.toml); `make test` runs it first.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # axe-core from the npm registry, for the accessibility tests (run in the browser by Playwright).
 AXE := .cache/axe/node_modules/axe-core/axe.min.js

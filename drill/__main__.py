@@ -33,6 +33,7 @@ def targets_met(result: dict) -> bool:
         and result["availability"] >= 99
         and recovery.get("database_failover", 0) < 30
         and recovery.get("app_server_killed", 0) < 5
+        and result["jobs_running"] == 2
     )
 
 

@@ -71,7 +71,7 @@ def fail_over_database(drill: Drill) -> str:
     # Alone, the new primary cannot wait for a standby: commits would block.
     standby.require_synchronous_standby(None)
     drill.primary, drill.standby = standby, lost
-    return f"{lost.name} lost; {standby.name} promoted after {FAILED_PROBES_BEFORE_PROMOTION} failed probes, running alone"
+    return f"{lost.name} lost; {standby.name} promoted after {FAILED_PROBES_BEFORE_PROMOTION} failed probes, alone"
 
 
 def rejoin_as_standby(drill: Drill) -> str:

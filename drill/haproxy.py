@@ -27,6 +27,7 @@ defaults
     retries 2
     option redispatch 1
     retry-on conn-failure empty-response
+    option forwardfor
 
 frontend help_centre
     bind 127.0.0.1:{port}
@@ -85,7 +86,9 @@ class LoadBalancer:
         binary = haproxy_binary()
         subprocess.run([binary, "-c", "-q", "-f", str(self.config)], check=True)
         with (self.root / "haproxy.log").open("ab") as log:
-            self.process = subprocess.Popen([binary, "-db", "-f", str(self.config)], stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [binary, "-db", "-f", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
         for _ in range(100):
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", self.port)) == 0:
@@ -105,7 +108,7 @@ class LoadBalancer:
         header = lines[0].lstrip("# ").split(",")
         states = {}
         for line in lines[1:]:
-            row = dict(zip(header, line.split(",")))
+            row = dict(zip(header, line.split(","), strict=False))
             if row.get("pxname") == "ready_servers" and row.get("svname") not in ("BACKEND", "FRONTEND"):
                 states[row["svname"]] = row["status"]
         return states

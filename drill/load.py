@@ -125,7 +125,9 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
         )
 
-    def go(self, kind: str, path: str, data: dict | None = None, *, intended: tuple[int, ...] = (200,)) -> Answer | None:
+    def go(
+        self, kind: str, path: str, data: dict | None = None, *, intended: tuple[int, ...] = (200,)
+    ) -> Answer | None:
         """GET ``path`` (POST ``data`` if given); the answer, or None when none came.
 
         The exchange is recorded as intended when its status is one of ``intended``.
@@ -141,9 +143,7 @@ class Browser:
         except (OSError, http.client.HTTPException):
             answer = None
         status = answer.status if answer else None
-        self.ledger.record(
-            Exchange(self.name, kind, started, self.ledger.now() - started, status, status in intended)
-        )
+        self.ledger.record(Exchange(self.name, kind, started, self.ledger.now() - started, status, status in intended))
         return answer
 
 
@@ -304,7 +304,10 @@ class Agent(Client):
             # agent sees the reply on the ticket and does not send it again.
             wanted.acknowledged_at = self.ledger.now()
             return True
-        data = {"csrf_token": form_fields(page.text).get("csrf_token", ""), "body": f"Here is our answer. {wanted.marker}"}
+        data = {
+            "csrf_token": form_fields(page.text).get("csrf_token", ""),
+            "body": f"Here is our answer. {wanted.marker}",
+        }
         answer = self.browser.go("staff reply", f"/staff/tickets/{wanted.reference}/reply", data, intended=(302,))
         if answer is None or answer.status != 302:
             return False
@@ -315,5 +318,9 @@ class Agent(Client):
         form = self.browser.go("staff login form", "/staff/login")
         if form is None or form.status != 200:
             return
-        data = {"csrf_token": form_fields(form.text).get("csrf_token", ""), "email": AGENT_EMAIL, "password": AGENT_PASSWORD}
+        data = {
+            "csrf_token": form_fields(form.text).get("csrf_token", ""),
+            "email": AGENT_EMAIL,
+            "password": AGENT_PASSWORD,
+        }
         self.browser.go("staff login", "/staff/login", data, intended=(302,))

@@ -31,7 +31,9 @@ class _Handler:
         body = part.get_content() if part is not None else ""
         now = time.monotonic()
         received = [
-            ReceivedMail(str(message.get("Message-ID", "")), recipient.lower(), str(message.get("Subject", "")), body, now)
+            ReceivedMail(
+                str(message.get("Message-ID", "")), recipient.lower(), str(message.get("Subject", "")), body, now
+            )
             for recipient in envelope.rcpt_tos
         ]
         with self.sink.lock:

@@ -147,8 +147,17 @@ class Cluster:
         if self.data.exists():
             shutil.rmtree(self.data)
         self._run(
-            "pg_basebackup", "-d", primary.conninfo(application_name=self.name), "-D", str(self.data),
-            "-X", "stream", "-c", "fast", "--write-recovery-conf", "--no-sync",
+            "pg_basebackup",
+            "-d",
+            primary.conninfo(application_name=self.name),
+            "-D",
+            str(self.data),
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--write-recovery-conf",
+            "--no-sync",
             timeout=300,
         )
 
@@ -162,8 +171,12 @@ class Cluster:
         """
         primary.execute("CHECKPOINT")
         self._run(
-            "pg_rewind", "--target-pgdata", str(self.data),
-            "--source-server", primary.conninfo(application_name=self.name), "--write-recovery-conf",
+            "pg_rewind",
+            "--target-pgdata",
+            str(self.data),
+            "--source-server",
+            primary.conninfo(application_name=self.name),
+            "--write-recovery-conf",
             timeout=300,
         )
 

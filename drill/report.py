@@ -80,7 +80,7 @@ def expected_mail(ledger: Ledger) -> set[tuple[str, str, str]]:
 def longest_gap(times: list[float], start: float, end: float) -> float:
     """The longest time within [start, end] with none of ``times``."""
     points = [start, *sorted(t for t in times if start < t < end), end]
-    return max(later - earlier for earlier, later in zip(points, points[1:]))
+    return max(later - earlier for earlier, later in zip(points, points[1:], strict=False))
 
 
 def figures(
@@ -112,7 +112,7 @@ def figures(
     failed = [exchange for exchange in exchanges if not exchange.intended]
     acknowledgements = [t.acknowledged_at for t in acknowledged]
     recovery, failed_by_fault = {}, {}
-    for fault, following in zip(faults, [*faults[1:], None]):
+    for fault, following in zip(faults, [*faults[1:], None], strict=True):
         end = following.started if following else load_seconds
         recovery[fault.key] = round(longest_gap(acknowledgements, fault.started, end), 2)
         failed_by_fault[fault.key] = sum(1 for e in failed if fault.started <= e.started + e.seconds < end)
@@ -179,6 +179,7 @@ def table(result: dict, ledger: Ledger, faults: list[FaultRecord]) -> str:
         f"  requests     {result['requests']}, failed {result['failed_requests']}, "
         f"availability {result['availability']} %",
         f"  recovery     longest time without a ticket acknowledged: {result['recovery_s']} s",
+        f"  jobs         still running at {result['jobs_running']} of 2 sites",
     ]
     return "\n".join(lines)
 

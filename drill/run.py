@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpcenter.mail import CLAIM
+from helpcenter.outbox.delivery import CLAIM
 
 from .faults import SCHEDULE
 from .haproxy import LoadBalancer, haproxy_binary
@@ -76,14 +76,16 @@ class Drill:
         self.clusters = [Cluster(name, root / name / "postgres", free_port(), bin_dir) for name in ("site_a", "site_b")]
         self.primary, self.standby = self.clusters
         self.sink = MailSink(free_port())
+        balancer_port = free_port()
         settings = shared_settings(
             database_url=database_url(*self.clusters),
             smtp_url=self.sink.url,
             redis_url=REDIS_URL,
             secret_key=secrets.token_hex(32),
+            base_url=f"http://127.0.0.1:{balancer_port}",
         )
         self.sites = [Site(name, root / name / "app", free_port(), settings) for name in ("site_a", "site_b")]
-        self.balancer = LoadBalancer(root, free_port(), {site.name: site.port for site in self.sites})
+        self.balancer = LoadBalancer(root, balancer_port, {site.name: site.port for site in self.sites})
         self.ledger = Ledger()
         self.faults: list[FaultRecord] = []
 
@@ -116,8 +118,18 @@ class Drill:
         self.primary.create_app_database()
         site_a = self.sites[0]
         helpcenter(site_a.env, "db", "upgrade")
-        helpcenter(site_a.env, "staff", "create", "--email", AGENT_EMAIL, "--name", "Drill Agent", "--role", "agent",
-                   stdin=AGENT_PASSWORD + "\n")
+        helpcenter(
+            site_a.env,
+            "staff",
+            "create",
+            "--email",
+            AGENT_EMAIL,
+            "--name",
+            "Drill Agent",
+            "--role",
+            "agent",
+            stdin=AGENT_PASSWORD + "\n",
+        )
         self.log("setting up: standby at site B (pg_basebackup), synchronous")
         self.standby.base_backup_from(self.primary)
         self.standby.start()
@@ -180,7 +192,10 @@ class Drill:
             time.sleep(1)
 
     def _unsent_mail(self) -> int:
-        return self.primary.query_all("SELECT count(*) FROM outbox_mail WHERE sent_at IS NULL")[0][0]
+        [(unsent,)] = self.primary.query_all(
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND abandoned_at IS NULL"
+        )
+        return unsent
 
     def stored(self, cluster: Cluster) -> StoredState:
         """What ``cluster`` holds of the tickets and replies."""
@@ -188,15 +203,15 @@ class Drill:
             cluster.query_all("SELECT reference, description FROM ticket"),
             cluster.query_all("SELECT body FROM ticket_message WHERE author = 'staff'"),
             *cluster.query_all(
-                "SELECT count(*) FILTER (WHERE sent_at IS NULL),"
-                " coalesce(extract(epoch FROM max(sent_at - created_at)), 0) FROM outbox_mail"
+                "SELECT count(*) FILTER (WHERE sent_at IS NULL AND abandoned_at IS NULL),"
+                " coalesce(extract(epoch FROM max(sent_at - created_at)), 0) FROM outbox"
             )[0],
         )
 
     def verdict(self, load_seconds: float) -> dict:
         """The figures: the new primary read, the standby caught up and read too."""
         self.primary.wait_for_standby(self.standby.name)
-        return figures(
+        result = figures(
             self.ledger,
             self.stored(self.primary),
             self.stored(self.standby),
@@ -204,6 +219,8 @@ class Drill:
             self.faults,
             load_seconds,
         )
+        result["jobs_running"] = sum(site.jobs_running() for site in self.sites)
+        return result
 
 
 def run(plan: Plan, *, keep: bool = False, log=print) -> dict:
@@ -213,7 +230,8 @@ def run(plan: Plan, *, keep: bool = False, log=print) -> dict:
     drill = Drill(root, plan, log)
     try:
         drill.set_up()
-        log(f"load: {plan.customers} customers, {plan.readers} readers, {plan.agents} agent(s) for {plan.seconds:.0f} s")
+        people = f"{plan.customers} customers, {plan.readers} readers, {plan.agents} agent(s)"
+        log(f"load: {people} for {plan.seconds:.0f} s")
         load_seconds = drill.run_load_and_faults()
         log("load stopped; waiting for the outbox to empty")
         drill.drain_mail()

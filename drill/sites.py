@@ -22,14 +22,16 @@ HELPDESK_EMAIL = "helpdesk@drill.example"
 def jobs_command() -> list[str]:
     """The command that runs a site's background jobs for as long as the site runs.
 
-    The one place that says how: every job of the outbox (mail) from a
-    loop, on every site at once; the application sees to it that each mail
-    still goes once.
+    The one place that says how: the periodic jobs (outbox delivery and the
+    rest) run on every site at once; each job takes a lock, so that one
+    site runs it at a time, and each message still goes once.
     """
-    return ["/bin/sh", "-c", f'while :; do "{BIN / "helpcenter"}" mail send; sleep 2; done']
+    return [str(BIN / "helpcenter"), "jobs", "run"]
 
 
-def shared_settings(*, database_url: str, smtp_url: str, redis_url: str, secret_key: str) -> dict[str, str]:
+def shared_settings(
+    *, database_url: str, smtp_url: str, redis_url: str, secret_key: str, base_url: str
+) -> dict[str, str]:
     """The settings of both sites: one database URL naming both databases, one Redis, one SMTP server."""
     return {
         "HELPCENTER_SECRET_KEY": secret_key,
@@ -37,11 +39,15 @@ def shared_settings(*, database_url: str, smtp_url: str, redis_url: str, secret_
         "HELPCENTER_CONTENT_DIR": str(PROJECT / "content"),
         "HELPCENTER_SMTP_URL": smtp_url,
         "HELPCENTER_HELPDESK_EMAIL": HELPDESK_EMAIL,
+        "HELPCENTER_BASE_URL": base_url,
+        # The balancer says who the client is (X-Forwarded-For).
+        "HELPCENTER_PROXY_COUNT": "1",
         "HELPCENTER_RATELIMIT_STORAGE": redis_url,
-        # Every client of the load comes through the same balancer, so from the
-        # same address: the limits are there, shared by both sites, but generous.
+        # Every client of the load comes from the same address: the limits are
+        # there, shared by both sites through Redis, but generous.
         "HELPCENTER_TICKET_LIMIT": "6000 per minute",
         "HELPCENTER_SEARCH_API_LIMIT": "6000 per minute",
+        "HELPCENTER_SEARCH_PAGE_LIMIT": "6000 per minute",
         "HELPCENTER_COOKIE_SECURE": "false",
     }
 
@@ -49,8 +55,13 @@ def shared_settings(*, database_url: str, smtp_url: str, redis_url: str, secret_
 def helpcenter(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 300) -> str:
     """Run a ``helpcenter`` command with these settings; its output."""
     done = subprocess.run(
-        [str(BIN / "helpcenter"), *args], env={**os.environ, **env}, input=stdin, capture_output=True, text=True,
-        timeout=timeout, cwd=PROJECT,
+        [str(BIN / "helpcenter"), *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=PROJECT,
     )
     if done.returncode != 0:
         raise RuntimeError(f"helpcenter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -90,7 +101,9 @@ class Site:
     def start_server(self, timeout: float = 60) -> float:
         """Start gunicorn; return the seconds until ``/readyz`` answered 200."""
         started = time.monotonic()
-        self.server = self._spawn([str(BIN / "gunicorn"), "--config", str(PROJECT / "gunicorn.conf.py")], "gunicorn.log")
+        self.server = self._spawn(
+            [str(BIN / "gunicorn"), "--config", str(PROJECT / "gunicorn.conf.py")], "gunicorn.log"
+        )
         while time.monotonic() - started < timeout:
             if self.server.poll() is not None:
                 raise RuntimeError(f"{self.name}: gunicorn stopped; see {self.root / 'gunicorn.log'}")
@@ -113,6 +126,10 @@ class Site:
     def start_jobs(self) -> None:
         """Start this site's background jobs."""
         self.jobs = self._spawn(jobs_command(), "jobs.log")
+
+    def jobs_running(self) -> bool:
+        """Whether this site's background jobs still run (nothing restarts them)."""
+        return self.jobs is not None and self.jobs.poll() is None
 
     def stop(self) -> None:
         """Stop the app server (gracefully) and the jobs."""

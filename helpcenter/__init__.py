@@ -13,15 +13,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    from . import cli, config, db, errors, http_cache, i18n, library, mail, security, static_files, templating
-    from .api import bp as api_bp
-    from .articles import bp as articles_bp
-    from .tickets import bp as tickets_bp
+    from . import caching, cli, config, db, errors, i18n, library, logs, outbox, security, templating
+    from .api.routes import bp as api_bp
+    from .articles.routes import bp as articles_bp
     from .extensions import babel, csrf, init_limiter
-    from .staff import bp as staff_bp
-    from .staff.auth import init_login
+    from .staff.login import init_login
+    from .staff.routes import bp as staff_bp
+    from .tickets.routes import bp as tickets_bp
 
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(config.settings_from_env(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -34,16 +34,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_login(app)
     db.init_app(app)
     library.init_app(app)
-    http_cache.init_app(app)
-    static_files.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    app.register_blueprint(articles_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(tickets_bp)
-    app.register_blueprint(staff_bp)
-    mail.init_app(app)
+    logs.init_app(app)
+    for blueprint in (articles_bp, api_bp, tickets_bp, staff_bp):
+        app.register_blueprint(blueprint)
+    outbox.init_app(app)
     cli.init_app(app)
+    # Last: its middleware answers kept pages in front of everything above,
+    # and the guard's (proxies, trusted hosts) come before even that.
+    caching.init_app(app, headers=security.security_headers)
+    security.guard(app)
     return app

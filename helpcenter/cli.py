@@ -14,12 +14,60 @@ from flask.cli import AppGroup, FlaskGroup
 
 from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
-from helpcenter.db import get_session
-from helpcenter.library import content_store
-from helpcenter.staff.accounts import AccountError, create_staff
-from helpcenter.staff.models import ROLES
+from helpcenter.db import database, get_session, upgrade, write_revision
+from helpcenter.library import content_store, current_policies
+from helpcenter.jobs import JobRunner
+from helpcenter.outbox import channels, deliver_pending
 from helpcenter.search import build
-from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due, load_policy_set
+from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due
+from helpcenter.staff.models import ROLES
+from helpcenter.staff.operations import AccountError, create_staff
+
+db_cli = AppGroup("db", help="Manage the database.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade_command(revision: str) -> None:
+    """Apply the database migrations."""
+    upgrade(current_app, revision)
+    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+def db_revision_command(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    write_revision(current_app, message)
+
+
+mail_cli = AppGroup("mail", help="Send the mail in the outbox.")
+
+
+@mail_cli.command("send")
+def mail_send_command() -> None:
+    """Send the outbox's messages that are due (mail and the other channels)."""
+    sent = deliver_pending(database().sessions, channels())
+    click.echo(f"{sent} messages sent.")
+
+
+jobs_cli = AppGroup("jobs", help="Run the periodic jobs (outbox delivery and the rest).")
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every job once and stop (from a timer), instead of running on.")
+def jobs_run_command(once: bool) -> None:
+    """Run the periodic jobs as they fall due; on several servers, one runs each job at a time."""
+    runner = JobRunner(current_app._get_current_object())
+    if once:
+        for name, result in runner.run_due(every_job=True).items():
+            click.echo(f"{name}: {result}")
+        return
+    click.echo("Running the periodic jobs (Ctrl+C to stop).")
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -41,7 +89,7 @@ def check_command(output: str, strict: bool) -> None:
     library = _load()
     languages = library.languages
     problems = check_library(library)
-    matrix = {page_id: {lang: library.status(page_id, lang) for lang in languages} for page_id in library.page_ids}
+    matrix = library.translation_matrix()
     errors = [problem for problem in problems if problem.severity == "error"]
     warnings = [problem for problem in problems if problem.severity != "error"]
     untranslated = sum(status != OK for row in matrix.values() for status in row.values())
@@ -50,8 +98,7 @@ def check_command(output: str, strict: bool) -> None:
             json.dumps(
                 {
                     "problems": [
-                        {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                        for p in problems
+                        {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in problems
                     ],
                     "languages": list(languages),
                     "translations": matrix,
@@ -77,7 +124,9 @@ def check_command(output: str, strict: bool) -> None:
 
 @content_cli.command("stamp")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--all-ok", is_flag=True, help="Stamp every existing translation (of the given languages' folders, or all).")
+@click.option(
+    "--all-ok", is_flag=True, help="Stamp every existing translation (of the given languages' folders, or all)."
+)
 def stamp_command(paths: tuple[Path, ...], all_ok: bool) -> None:
     """Record the current source revision in translations (files or folders).
 
@@ -194,7 +243,7 @@ def sla_due_command(
     if category == "technical" and priority is None:
         raise click.UsageError("--priority is required for technical assistance (high, average or low).")
     try:
-        policies = load_policy_set(current_app.config.get("SLA_POLICY"))
+        policies = current_policies()
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from None
     policy = policies.for_contract(contract)
@@ -247,6 +296,9 @@ def staff_create_command(email: str, name: str, role: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -33,6 +34,17 @@ def _flag(value: str | None, default: bool) -> bool:
     raise ConfigError(f"expected true or false, got {value!r}")
 
 
+def _count(value: str, name: str, unit: str) -> int:
+    """A whole number, 0 or more, read from setting ``name``."""
+    try:
+        number = int(value)
+        if number < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number of {unit}, 0 or more") from None
+    return number
+
+
 def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
     """Return the Flask settings named by ``HELPCENTER_*`` environment variables."""
     env = os.environ if environ is None else environ
@@ -45,12 +57,13 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         ratelimit_enabled = _flag(env.get("HELPCENTER_RATELIMIT_ENABLED"), True)
     except ConfigError as exc:
         raise ConfigError(f"HELPCENTER_RATELIMIT_ENABLED: {exc}") from None
-    try:
-        page_cache_size = int(get("PAGE_CACHE_SIZE", "1000"))
-        if page_cache_size < 0:
-            raise ValueError
-    except ValueError:
-        raise ConfigError("HELPCENTER_PAGE_CACHE_SIZE: expected a whole number of pages, 0 or more") from None
+    page_cache_size = _count(get("PAGE_CACHE_SIZE", "1000"), "HELPCENTER_PAGE_CACHE_SIZE", "pages")
+    page_cache_mb = _count(get("PAGE_CACHE_MB", "64"), "HELPCENTER_PAGE_CACHE_MB", "megabytes")
+    proxy_count = _count(get("PROXY_COUNT", "0"), "HELPCENTER_PROXY_COUNT", "proxies")
+    base_url = get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+        raise ConfigError(f"HELPCENTER_BASE_URL: expected an address such as https://help.example.com, got {base_url!r}")
+    trusted_hosts = [host.strip().lower() for host in get("TRUSTED_HOSTS").split(",") if host.strip()]
     return {
         "SECRET_KEY": get("SECRET_KEY") or None,
         "DATABASE_URL": get("DATABASE_URL", f"sqlite:///{instance / 'helpcenter.sqlite3'}"),
@@ -58,12 +71,18 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "INDEX_DIR": get("INDEX_DIR", str(instance / "index")),
         "CACHE_DIR": get("CACHE_DIR", str(instance / "cache")),
         "PAGE_CACHE_SIZE": page_cache_size,
+        "PAGE_CACHE_BYTES": page_cache_mb * 1024 * 1024,
         "SLA_POLICY": get("SLA_POLICY") or None,
         "SMTP_URL": get("SMTP_URL") or None,
         "HELPDESK_EMAIL": get("HELPDESK_EMAIL", "support@fulgur.example"),
         "HELPDESK_PHONE": get("HELPDESK_PHONE", "+33 4 00 00 00 00"),
         "SALES_EMAIL": get("SALES_EMAIL", "sales@fulgur.example"),
         "SITE_NAME": get("SITE_NAME", "Fulgur Help Centre"),
+        # Every absolute link that leaves a response (mails, feeds, canonical
+        # links) is built from this, never from the request's Host header.
+        "BASE_URL": base_url,
+        "TRUSTED_HOSTS_LIST": trusted_hosts,
+        "PROXY_COUNT": proxy_count,
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_ENABLED": ratelimit_enabled,
         "LANGUAGES": LANGUAGES,
@@ -76,10 +95,19 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # Staff sessions end after a working day, or an hour without activity.
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Staff sessions end after a working day whatever their activity, or
+        # after an hour without any; the browser keeps the cookie only until
+        # it closes (a permanent one would weaken Flask-Login's protection).
+        "SESSION_PERMANENT": False,
+        "STAFF_SESSION_HOURS": 8,
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_LOGIN_LIMIT": "5 per minute",
+        # Failed logins per account, from browsers that have not logged in to it before.
+        "STAFF_ACCOUNT_LOGIN_LIMIT": "10 per 15 minutes",
+        "SEARCH_PAGE_LIMIT": get("SEARCH_PAGE_LIMIT", "60 per minute"),
+        "FEEDBACK_LIMIT": get("FEEDBACK_LIMIT", "30 per hour"),
+        # Votes without a session (each one would count anew) on one article, per client.
+        "FEEDBACK_ARTICLE_LIMIT": get("FEEDBACK_ARTICLE_LIMIT", "3 per day"),
         "TICKET_LIMIT": get("TICKET_LIMIT", "5 per minute;30 per hour"),
         "SEARCH_API_LIMIT": get("SEARCH_API_LIMIT", "120 per minute"),
     }

@@ -6,11 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from flask.cli import AppGroup
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -37,18 +35,18 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: instants must be aware")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def utcnow() -> dt.datetime:
     """The current instant, aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 #: What every PostgreSQL connection asks for unless the URL says otherwise.
@@ -167,28 +165,12 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     command.upgrade(_alembic_config(db), revision)
 
 
-db_cli = AppGroup("db", help="Manage the database.")
-
-
-@db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
-def upgrade_command(revision: str) -> None:
-    """Apply the database migrations."""
-    upgrade(current_app, revision)
-    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is up to date.")
-
-
-@db_cli.command("revision")
-@click.option("-m", "--message", required=True, help="What the migration does.")
-def revision_command(message: str) -> None:
+def write_revision(app: Flask, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
-    import helpcenter.models  # noqa: F401 - every model must be known to autogenerate
-
-    command.revision(_alembic_config(database()), message=message, autogenerate=True)
+    command.revision(_alembic_config(database(app)), message=message, autogenerate=True)
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database to ``app``: engine, request teardown and commands."""
+    """Bind the database to ``app``: engine and request teardown."""
     app.extensions["helpcenter.db"] = Database(app.config["DATABASE_URL"])
     app.teardown_appcontext(close_session)
-    app.cli.add_command(db_cli)

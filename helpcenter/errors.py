@@ -24,7 +24,9 @@ def _http_error(error: HTTPException):
         # can be built, so no page with links either.
         return f"{error.code} {error.name}", error.code, {"Content-Type": "text/plain; charset=utf-8"}
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
-    return render_template(template, error=error), error.code
+    # A view's own words (already in the reader's language) say what was wrong; Werkzeug's stock ones are English.
+    detail = error.description if error.description != type(error).description else None
+    return render_template(template, error=error, detail=detail), error.code
 
 
 def _server_error(error: InternalServerError):
@@ -35,7 +37,7 @@ def _server_error(error: InternalServerError):
         return jsonify(error={"code": "internal_error", "message": "An unexpected error occurred."}), 500
     try:
         return render_template("errors/500.html"), 500
-    except Exception:  # noqa: BLE001 - the error page itself must not fail
+    except Exception:  # the error page itself must not fail
         log.exception("the error page could not be rendered")
         return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, abort, current_app, redirect, request
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from werkzeug.routing import BaseConverter
 
 bp = Blueprint("i18n", __name__)
@@ -65,6 +65,12 @@ def localised_path(path: str, lang: str) -> str:
     return path
 
 
+def all_languages() -> dict[str, str]:
+    """The current page in every site language (for hreflang links): a page of interface text exists in all."""
+    endpoint, args = request.endpoint, dict(request.view_args or {})
+    return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}
+
+
 @bp.route("/language/<lang>")
 def switch_language(lang: str):
     """Save the reader's choice of language and go to the same page in it."""
@@ -79,7 +85,12 @@ def switch_language(lang: str):
         target = localised_path(parts.path, lang) + (f"?{parts.query}" if parts.query else "")
     response = redirect(target)
     response.set_cookie(
-        current_app.config["LANGUAGE_COOKIE"], lang, max_age=ONE_YEAR, samesite="Lax", httponly=True
+        current_app.config["LANGUAGE_COOKIE"],
+        lang,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 

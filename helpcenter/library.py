@@ -1,7 +1,9 @@
-"""The app's loaded content and its search index.
+"""What the app loads once and every part reads: the content, the support policy, the search.
 
 The library is loaded once (reloaded on change in development); the search
-service keeps the index in step with it.
+service keeps the index in step with it; the policy file is read on first
+use.  Views, operations and commands reach them through the accessors here
+(:func:`current_library`, :func:`current_policies`, :func:`run_search`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import time
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from helpcenter.articles.operations import record_searches
 from helpcenter.content import Library, content_fingerprint, load_library
-from helpcenter.db import get_session
+from helpcenter.db import database
 from helpcenter.search import SearchRequest, SearchResults, SearchService
-from helpcenter.search.stats import SearchTally
-
+from helpcenter.search.stats import Counts, SearchTally
+from helpcenter.sla import PolicySet, load_policy_set
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +109,32 @@ def search_tally(app: Flask | None = None) -> SearchTally:
 def count_search(lang: str, text: str, found: bool) -> None:
     """Count a search for the editors' report; a database fault never fails the search."""
     try:
-        search_tally().record(get_session(), lang, text, found)
+        search_tally().record(lang, text, found)
     except SQLAlchemyError:
         log.warning("could not write the search counts; they are kept for the next try", exc_info=True)
-        get_session().rollback()
+
+
+def current_policies() -> PolicySet:
+    """The app's support policy (``HELPCENTER_SLA_POLICY``, else the shipped file), read once.
+
+    Raises :class:`helpcenter.sla.PolicyError` when the file is unusable.
+    """
+    extensions = current_app.extensions
+    if "helpcenter.policies" not in extensions:
+        extensions["helpcenter.policies"] = load_policy_set(current_app.config["SLA_POLICY"])
+    return extensions["helpcenter.policies"]
 
 
 def init_app(app: Flask) -> None:
-    """Attach the content store and the search service; live reloading follows debug mode."""
+    """Attach the content store, the search service and the search counts; live reloading follows debug mode."""
+    sessions = database(app).sessions
+
+    def write_counts(counts: Counts) -> None:
+        with sessions() as session:
+            record_searches(session, counts)
+
     app.extensions["helpcenter.content"] = ContentStore(app, live=app.debug)
-    app.extensions["helpcenter.search_tally"] = SearchTally()
+    app.extensions["helpcenter.search_tally"] = SearchTally(write_counts)
     app.extensions["helpcenter.search"] = SearchService(
         app.config["INDEX_DIR"], app.config["LANGUAGES"], app.config["SOURCE_LANGUAGE"], live=app.debug
     )

@@ -1,17 +1,18 @@
 """Every model of the help centre, imported together for migrations."""
 
-from helpcenter.articles.models import ArticleFeedback
+from helpcenter.articles.models import ArticleFeedback, SearchCount
 from helpcenter.db import Base
-from helpcenter.search.models import SearchCount
+from helpcenter.login_sessions import LoginSession
+from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
-from helpcenter.mail import OutboxMail
 from helpcenter.tickets.models import DeflectionCount, Ticket, TicketEvent, TicketMessage
 
 __all__ = [
     "ArticleFeedback",
     "Base",
     "DeflectionCount",
-    "OutboxMail",
+    "LoginSession",
+    "OutboxMessage",
     "SearchCount",
     "StaffUser",
     "Ticket",

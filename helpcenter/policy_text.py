@@ -1,4 +1,4 @@
-"""The support policy's words (categories, priorities, ticket statuses), in the reader's language."""
+"""The support policy's words (categories, priorities, targets, deadlines), in the reader's language."""
 
 from __future__ import annotations
 
@@ -31,38 +31,6 @@ PRIORITY_DESCRIPTIONS = {
     "low": _l("Anomaly or non-blocking issue, not urgent."),
 }
 
-STATUS_NAMES = {
-    "new": _l("New"),
-    "open": _l("Open"),
-    "waiting": _l("Waiting on customer"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-
-TRANSLATION_STATUS_NAMES = {
-    "ok": _l("Up to date"),
-    "missing": _l("Missing"),
-    "stale": _l("Stale"),
-    "orphan": _l("Orphan"),
-}
-
-SLA_STATE_NAMES = {
-    "no_target": _l("No target"),
-    "met": _l("Met"),
-    "breached": _l("Breached"),
-    "due_soon": _l("Due within the hour"),
-    "on_time": _l("On time"),
-}
-
-EVENT_NAMES = {
-    "created": _l("Created"),
-    "priority": _l("Priority changed"),
-    "first_response": _l("First response"),
-    "reply": _l("Reply sent"),
-    "note": _l("Internal note"),
-    "status": _l("Status changed"),
-}
-
 
 def format_duration(value: dt.timedelta) -> str:
     """A target duration in the reader's language, in the unit a policy states it.
@@ -83,20 +51,25 @@ def format_duration(value: dt.timedelta) -> str:
     return format_list(parts, style="standard", locale=locale)
 
 
-
-
 def explain_deadline(deadline: Deadline) -> str:
     """Why a ticket's first response is due when it is, in the reader's language."""
     created = format_datetime(deadline.created_at, "full")
     if deadline.due is None:
-        return _("Created %(created)s. %(category)s: no committed first-response time.", created=created, category=CATEGORY_NAMES[deadline.category])
+        return _(
+            "Created %(created)s. %(category)s: no committed first-response time.",
+            created=created,
+            category=CATEGORY_NAMES[deadline.category],
+        )
     if deadline.window == "in_hours":
         window = _("within business hours")
     else:
         reason = deadline.reason.kind if deadline.reason else ""
         window = {
             "weekend": _("outside business hours (weekend)"),
-            "holiday": _("outside business hours (public holiday: %(name)s)", name=deadline.reason.name if deadline.reason else ""),
+            "holiday": _(
+                "outside business hours (public holiday: %(name)s)",
+                name=deadline.reason.name if deadline.reason else "",
+            ),
             "closure": _("outside business hours (the support office is closed that day)"),
             "before_opening": _("outside business hours (before opening time)"),
             "after_closing": _("outside business hours (after closing time)"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from .db import database_status, get_session
 from .library import search_service
@@ -55,11 +57,16 @@ SECURITY_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+def security_headers(environ: dict) -> list[tuple[str, str]]:
+    """The headers every answer carries (HSTS only over HTTPS)."""
+    secure = environ.get("wsgi.url_scheme") == "https"
+    return [*SECURITY_HEADERS, HSTS] if secure else list(SECURITY_HEADERS)
+
+
 def _headers(response):
     headers = response.headers
     present = {name.lower() for name, _value in headers}
-    wanted = (*SECURITY_HEADERS, HSTS) if request.is_secure else SECURITY_HEADERS
-    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    headers.extend([(name, value) for name, value in security_headers(request.environ) if name.lower() not in present])
     return response
 
 
@@ -100,8 +107,43 @@ def readyz():
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
 
+class TrustedHosts:
+    """WSGI middleware: a request naming another site in its ``Host`` header is a plain 400.
+
+    Checked before anything else (the kept pages included), so that no
+    answer, cached or not, is ever made for a host the site is not.
+    """
+
+    def __init__(self, wsgi_app, hosts: list[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.hosts = hosts
+
+    def __call__(self, environ: dict, start_response):
+        if not host_is_trusted(environ.get("HTTP_HOST") or environ.get("SERVER_NAME"), self.hosts):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"), *SECURITY_HEADERS])
+            return [b"400 Bad Request: unknown host"]
+        return self.wsgi_app(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response; register the health endpoints."""
     app.session_interface = SessionInterface()
     app.after_request(_headers)
     app.register_blueprint(health)
+
+
+def guard(app: Flask) -> None:
+    """Wrap the whole app (kept pages included): the client's address behind proxies, trusted hosts.
+
+    ``HELPCENTER_PROXY_COUNT`` proxies in front are trusted to say who the
+    client is (``X-Forwarded-For``) and how it connected
+    (``X-Forwarded-Proto``); limits and logs then see the client's own
+    address.  With ``HELPCENTER_TRUSTED_HOSTS``, any other ``Host`` is a 400.
+    """
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    hosts = app.config["TRUSTED_HOSTS_LIST"]
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = hosts
+        app.wsgi_app = TrustedHosts(app.wsgi_app, hosts)

@@ -5,25 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from urllib.parse import urlencode
 
-from babel import Locale
-from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_percent, format_time, format_timedelta, get_locale
+from babel import Locale, numbers
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
 
 from .content import page_url
 from .i18n import language_name
-from .policy_text import (
-    CATEGORY_NAMES,
-    EVENT_NAMES,
-    PRIORITY_DESCRIPTIONS,
-    PRIORITY_NAMES,
-    SLA_STATE_NAMES,
-    TRANSLATION_STATUS_NAMES,
-    STATUS_NAMES,
-    explain_deadline,
-    format_duration,
-)
+from .policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES, explain_deadline, format_duration
 from .sla import PRIORITIES
+from .sla.reports import shown_share
 
 
 def _template_context() -> dict:
@@ -40,9 +32,26 @@ def _template_context() -> dict:
 
 
 def switch_url(lang: str) -> str:
-    """The language switcher's link: save the choice, then the same page in ``lang``."""
-    here = request.full_path if request.query_string else request.path
+    """The language switcher's link: save the choice, then the same page in ``lang``.
+
+    A kept page links with the parameters it read (``g.page_query``), never
+    with whatever else its first reader's address carried.
+    """
+    if "page_query" in g:
+        here = request.path + (f"?{urlencode(g.page_query)}" if g.page_query else "")
+    else:
+        here = request.full_path if request.query_string else request.path
     return url_for("i18n.switch_language", lang=lang, next=here)
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on this site as an absolute address, from ``HELPCENTER_BASE_URL`` (never the request's ``Host``)."""
+    return current_app.config["BASE_URL"] + path
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute address of a view, for links that leave the site (mails, feeds, canonical links)."""
+    return absolute_url(url_for(endpoint, **values))
 
 
 def topic_anchor(topic: str | None) -> str:
@@ -67,6 +76,16 @@ def country_name(code: str) -> str:
 def clock_time(value: dt.time) -> str:
     """A time of day as the reader's locale writes it (``17:00``)."""
     return format_time(value, "short", rebase=False)
+
+
+def format_share(share: float) -> str:
+    """A share (0 to 1) as a percentage in the reader's locale, to a tenth at most: ``66.7%``, ``66,7 %``.
+
+    The one percent format of the site (pages, tables and charts alike);
+    a share below one never reads 100%, nor one above zero 0%.
+    """
+    # The locale's own pattern (``66,7 %`` in French), with the tenth when there is one.
+    return numbers.format_percent(shown_share(share), locale=get_locale(), decimal_quantization=False)
 
 
 def has_endpoint(name: str) -> bool:
@@ -95,6 +114,8 @@ def init_app(app: Flask) -> None:
     for helper in (
         switch_url,
         page_url,
+        absolute_url,
+        external_url,
         language_name,
         topic_anchor,
         weekday_name,
@@ -106,7 +127,7 @@ def init_app(app: Flask) -> None:
         input_attributes,
         explain_deadline,
         format_timedelta,
-        format_percent,
+        format_share,
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")
@@ -114,9 +135,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
     app.add_template_global(CATEGORY_NAMES.__getitem__, "category_name")
-    app.add_template_global(STATUS_NAMES.__getitem__, "status_name")
-    app.add_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
-    app.add_template_global(TRANSLATION_STATUS_NAMES.__getitem__, "translation_status_name")
-    app.add_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,74 +1,92 @@
-"""Fixtures: an app over the small content tree kept in ``tests/content``."""
+"""Fixtures: apps over the small content tree kept in ``tests/content`` (or the demo content),
+browsers on them, a staff login through the real form, and tickets filed the quick way.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from helpcenter import create_app
 from helpcenter.db import database, upgrade
-from helpcenter.library import content_store, search_service
+from helpcenter.library import content_store, current_policies, search_service
 from helpcenter.search import build
+from helpcenter.staff.operations import create_staff, find_staff
+from helpcenter.tickets.operations import create_ticket
 
-TESTS = Path(__file__).resolve().parent
-TEST_CONTENT = TESTS / "content"
-PROJECT_CONTENT = TESTS.parent / "content"
+from .helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    POSTGRES_ADMIN_URL,
+    PROJECT_CONTENT,
+    STAFF_EMAIL,
+    STAFF_NAME,
+    STAFF_PASSWORD,
+    TEST_CONTENT,
+    TICKET_FIELDS,
+    csrf_token,
+    postgres_unavailable,
+    ticket_request,
+)
 
-
-def make_app(tmp_path: Path, *, index: bool = True, **settings):
-    """An app in testing mode with its own migrated SQLite database.
-
-    With ``index``, its search index is built before it serves (tests of the
-    shipped trees share one index per tree, built once).
-    """
-    content = Path(settings.pop("CONTENT_DIR", TEST_CONTENT))
-    index_dir = settings.pop("INDEX_DIR", None) or _shared_index(content, tmp_path)
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-        "CONTENT_DIR": str(content),
-        "INDEX_DIR": str(index_dir),
-        "CACHE_DIR": str(tmp_path / "cache"),
-        **settings,
-    }
-    app = create_app(config)
-    _APPS.append(app)
-    upgrade(app)
-    store = content_store(app)
-    if content in (TEST_CONTENT, PROJECT_CONTENT):
-        # The shipped trees never change during a run: load each once.
-        if content not in _LIBRARIES:
-            _LIBRARIES[content] = store.load()
-        store.use(_LIBRARIES[content])
-    if index:
-        build(store.get(), index_dir)
-    return app
-
-
-_INDEXES: dict[Path, Path] = {}
+# The shipped trees never change during a run: each is loaded once, and indexed once.
 _LIBRARIES: dict = {}
-_APPS: list = []
+_INDEXES: dict[Path, Path] = {}
 
 
-@pytest.fixture(autouse=True)
-def _close_searchers():
-    """Close what each test's apps opened: searchers and database connections."""
-    yield
-    while _APPS:
-        app = _APPS.pop()
+@pytest.fixture
+def app_factory(tmp_path):
+    """Build apps in testing mode over this test's ``tmp_path``: ``app_factory(**settings)``.
+
+    Every app of a test shares one migrated SQLite database under
+    ``tmp_path`` (unless ``DATABASE_URL`` says otherwise), so that a second
+    app is the same site restarted with other settings.  ``CONTENT_DIR``
+    defaults to ``tests/content``; with ``index`` (the default) the search
+    index is built before the app serves.  Searchers and database
+    connections are closed after the test.
+    """
+    apps = []
+
+    def make_app(*, index: bool = True, **settings):
+        content = Path(settings.pop("CONTENT_DIR", TEST_CONTENT))
+        index_dir = settings.pop("INDEX_DIR", None) or _index_dir(content, tmp_path)
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "CONTENT_DIR": str(content),
+            "INDEX_DIR": str(index_dir),
+            "CACHE_DIR": str(tmp_path / "cache"),
+            **settings,
+        }
+        app = create_app(config)
+        apps.append(app)
+        upgrade(app)
+        store = content_store(app)
+        if content in (TEST_CONTENT, PROJECT_CONTENT):
+            if content not in _LIBRARIES:
+                _LIBRARIES[content] = store.load()
+            store.use(_LIBRARIES[content])
+        if index:
+            build(store.get(), index_dir)
+        return app
+
+    yield make_app
+    for app in apps:
         search_service(app).close()
         database(app).engine.dispose()
 
 
-def _shared_index(content: Path, tmp_path: Path) -> Path:
+def _index_dir(content: Path, tmp_path: Path) -> Path:
+    """One index per shipped tree for the whole run; one per test for any other tree."""
     if content in (TEST_CONTENT, PROJECT_CONTENT):
         if content not in _INDEXES:
             _INDEXES[content] = Path(tempfile.mkdtemp(prefix="helpcenter-test-index-"))
@@ -96,9 +114,9 @@ def _push_request_context():
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(app_factory):
     """The app over the test content tree."""
-    return make_app(tmp_path)
+    return app_factory()
 
 
 @pytest.fixture
@@ -108,24 +126,89 @@ def client(app):
 
 
 @pytest.fixture
-def demo_app(tmp_path):
+def runner(app):
+    """The app's ``helpcenter`` command group, to invoke commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo_app(app_factory):
     """The app over the demo content shipped in ``content/``."""
-    return make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+    return app_factory(CONTENT_DIR=str(PROJECT_CONTENT))
 
 
-POSTGRES_ADMIN_URL = os.environ.get("HELPCENTER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+@pytest.fixture
+def demo_client(demo_app):
+    """A browser on the demo app."""
+    return demo_app.test_client()
 
 
-def _postgres_available() -> str | None:
-    """Why PostgreSQL cannot be used for the tests, or None when it can."""
-    try:
-        engine = create_engine(POSTGRES_ADMIN_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
-        return f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}: {exc}"
-    return None
+class StaffAuth:
+    """Staff log in and out the way a person does: through the login form, with its CSRF token."""
+
+    def account(self, app, *, email=STAFF_EMAIL, password=STAFF_PASSWORD, role="agent", name=STAFF_NAME) -> None:
+        """Make sure ``app`` has a staff account for ``email``, creating it with these details when missing."""
+        with database(app).sessions() as session:
+            if find_staff(session, email) is None:
+                create_staff(session, email=email, name=name, role=role, password=password)
+
+    def login(self, client, *, email=STAFF_EMAIL, password=STAFF_PASSWORD, role="agent", next_page=None):
+        """Post the login form (to ``/staff/login?next=next_page`` if given); returns the response.
+
+        The account is created first when missing, with this password: to
+        try a wrong password, create the account beforehand with :meth:`account`.
+        """
+        self.account(client.application, email=email, password=password, role=role)
+        token = csrf_token(client.get("/staff/login").get_data(as_text=True))
+        query = {"next": next_page} if next_page is not None else None
+        return client.post(
+            "/staff/login", query_string=query, data={"csrf_token": token, "email": email, "password": password}
+        )
+
+    def logout(self, client):
+        """Press "Log out" on the queue; returns the response."""
+        token = csrf_token(client.get("/staff/").get_data(as_text=True))
+        return client.post("/staff/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth():
+    """Log staff in and out: ``auth.login(client, email=..., password=..., role=...)``, ``auth.logout(client)``."""
+    return StaffAuth()
+
+
+@pytest.fixture
+def file_ticket():
+    """File a ticket the quick way: ``file_ticket(app, created=None, **changes) -> (reference, token)``.
+
+    Through ``create_ticket`` with the app's own support policy, at
+    ``created`` (default: now); ``changes`` replace fields of
+    :func:`helpers.ticket_request`.
+    """
+
+    def file(app, *, created=None, **changes):
+        with app.app_context():
+            policies = current_policies()
+        with database(app).sessions() as session:
+            ticket, token = create_ticket(session, ticket_request(**changes), policies, now=created)
+            return ticket.reference, token
+
+    return file
+
+
+@pytest.fixture
+def ticket_form():
+    """Valid data for the ticket form: ``ticket_form(client, lang="en", **changes) -> dict``.
+
+    The CSRF token is fresh, from ``client``'s visit to ``/<lang>/tickets/new``;
+    ``changes`` replace fields of :data:`helpers.TICKET_FIELDS` (or the token).
+    """
+
+    def form(client, lang="en", **changes):
+        token = csrf_token(client.get(f"/{lang}/tickets/new").get_data(as_text=True))
+        return {**TICKET_FIELDS, "csrf_token": token, **changes}
+
+    return form
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -134,7 +217,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tickets.sqlite3'}"
         return
-    reason = _postgres_available()
+    reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)
     schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -147,10 +230,43 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in ``html``."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
+# -- a real browser on a real server -------------------------------------------------
+
+
+@pytest.fixture
+def live_server(demo_app):
+    """The demo app served on loopback by a real HTTP server in a thread: ``(app, base_url)``."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    # A short poll interval: shutting the server down after each test stays quick.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield demo_app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Debian Chromium per test module, driven by Playwright; each test opens its own contexts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context_factory(browser):
+    """Open browser contexts for one test, ``context_factory(**options)``, and close them all at its end."""
+    contexts = []
+
+    def open_context(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()

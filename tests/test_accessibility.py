@@ -10,18 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from helpcenter.db import database
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, TESTS, needs_chromium
 
-from .conftest import PROJECT_CONTENT, csrf_token, make_app
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
-
-AXE = Path(__file__).resolve().parent.parent / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = TESTS.parent / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
 PAGES = (
@@ -35,13 +30,8 @@ PAGES = (
     "staff-ticket",
 )
 PHONE = {"width": 375, "height": 740}
-STAFF_EMAIL = "agent@fulgur.example"
-STAFF_PASSWORD = "correct horse battery staple"
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (make test installs it on CI)",
-)
+pytestmark = needs_chromium
 
 
 # -- fixtures -------------------------------------------------------------------------
@@ -56,46 +46,6 @@ def axe_script() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return AXE
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    """The app over the demo content, served on loopback by a real HTTP server in a thread."""
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # A short poll interval: shutting the server down after each test stays quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the whole module; each test opens its own context."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context_factory(browser):
-    """Open browser contexts for one test and close them all at its end."""
-    contexts = []
-
-    def open_context(**options):
-        context = browser.new_context(**options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -124,33 +74,16 @@ def submit_ticket(page, base: str, lang: str) -> None:
     page.wait_for_url(re.compile(rf"/{lang}/tickets/HC-\d{{4}}-\d{{6}}\?token=.+&created=1"))
 
 
-def file_ticket_directly(app, lang: str) -> None:
+def file_ticket_directly(app, lang: str, ticket_form) -> None:
     """File a ticket without the browser (quicker), so that the staff pages have one to show."""
     client = app.test_client()
-    token = csrf_token(client.get(f"/{lang}/tickets/new").get_data(as_text=True))
-    response = client.post(
-        f"/{lang}/tickets/new",
-        data={
-            "csrf_token": token,
-            "category": "technical",
-            "impact": "high",
-            "subject": "Alert zone radius too small",
-            "description": "The alert radius of our stadium site seems too small since Monday.",
-            "name": "Jeanne Martin",
-            "email": "jeanne@example.org",
-            "language": "en",
-            "suggestions_seen": "1",
-        },
-    )
+    response = client.post(f"/{lang}/tickets/new", data=ticket_form(client, lang))
     assert response.status_code in (302, 303) and "/tickets/HC-" in response.location, response.status_code
 
 
-def log_in_staff(app, page, base: str) -> None:
+def log_in_staff(app, page, base: str, auth) -> None:
     """Create an agent and log in through the form; ends on the queue."""
-    from helpcenter.staff.accounts import create_staff
-
-    with database(app).sessions() as session:
-        create_staff(session, email=STAFF_EMAIL, name="Alex Agent", role="agent", password=STAFF_PASSWORD)
+    auth.account(app)
     page.goto(f"{base}/staff/login")
     page.locator("input[name=email]").fill(STAFF_EMAIL)
     page.locator("input[name=password]").fill(STAFF_PASSWORD)
@@ -161,7 +94,7 @@ def log_in_staff(app, page, base: str) -> None:
     page.wait_for_url(re.compile(r"/staff/(\?.*)?$"))
 
 
-def open_page(app, page, base: str, lang: str, name: str) -> None:
+def open_page(app, page, base: str, lang: str, name: str, *, auth, ticket_form) -> None:
     """Go to one of the key pages, in ``lang``, doing what it takes to reach it."""
     if name == "home":
         page.goto(f"{base}/{lang}/")
@@ -182,11 +115,11 @@ def open_page(app, page, base: str, lang: str, name: str) -> None:
         submit_ticket(page, base, lang)
     elif name == "staff-queue":
         # A ticket first, so that the queue shows its table.
-        file_ticket_directly(app, lang)
-        log_in_staff(app, page, base)
+        file_ticket_directly(app, lang, ticket_form)
+        log_in_staff(app, page, base, auth)
     elif name == "staff-ticket":
-        file_ticket_directly(app, lang)
-        log_in_staff(app, page, base)
+        file_ticket_directly(app, lang, ticket_form)
+        log_in_staff(app, page, base, auth)
         with page.expect_navigation():
             page.locator("table.queue th a").first.click()
         page.wait_for_url(re.compile(r"/staff/tickets/HC-"))
@@ -263,12 +196,12 @@ def assert_focus_visible(page) -> None:
 
 @pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_serious_axe_violations(live_server, context_factory, axe_script, lang, page_name):
+def test_no_serious_axe_violations(live_server, context_factory, auth, ticket_form, axe_script, lang, page_name):
     app, base = live_server
     # The site's Content-Security-Policy (script-src 'self') would block the injected axe.
     context = context_factory(bypass_csp=True, locale=lang)
     page = context.new_page()
-    open_page(app, page, base, lang, page_name)
+    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form)
     # The staff console follows the browser's language (Accept-Language, from the locale).
     assert page.locator("html").get_attribute("lang") == lang, f"{page.url} is not in {lang}"
     violations = run_axe(page, axe_script)
@@ -282,20 +215,19 @@ def test_no_serious_axe_violations(live_server, context_factory, axe_script, lan
 
 @pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("lang", ("en", "fr"))
-def test_pages_fit_a_phone(live_server, context_factory, lang, page_name):
+def test_pages_fit_a_phone(live_server, context_factory, auth, ticket_form, lang, page_name):
     app, base = live_server
     context = context_factory(viewport=PHONE, locale=lang, is_mobile=True, has_touch=True)
     page = context.new_page()
-    open_page(app, page, base, lang, page_name)
-    widths = page.evaluate(
-        "({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })"
-    )
+    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form)
+    widths = page.evaluate("({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })")
     if widths["scroll"] > widths["inner"] + 1:
         wide = page.evaluate(
             """() => [...document.querySelectorAll('body *')]
                  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
                  .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                                   + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                                   + (e.className && typeof e.className === 'string'
+                                      ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
                                    + ' right=' + Math.round(e.getBoundingClientRect().right))"""
         )
         pytest.fail(f"{page.url} scrolls sideways at 375px: {widths}; wider than the screen: {wide}")
@@ -322,8 +254,9 @@ def test_ticket_form_with_the_keyboard_only(live_server, context_factory, script
 
     # The skip link comes first and moves the focus to the main content.
     page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.outerHTML")[:200]
     assert page.evaluate("document.activeElement.classList.contains('skip-link')"), (
-        f"the first focusable element should be the skip link, not {page.evaluate('document.activeElement.outerHTML')[:200]}"
+        f"the first focusable element should be the skip link, not {first}"
     )
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     skip_box = page.locator(".skip-link").bounding_box()

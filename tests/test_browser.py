@@ -1,62 +1,20 @@
 """The ticket form's script in a real browser: Debian's Chromium driven by Playwright."""
 
-import os
 import re
-import shutil
-import threading
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from helpcenter.db import database
 from helpcenter.tickets.models import DeflectionCount
 
-from .conftest import PROJECT_CONTENT, make_app
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The flags this machine needs: no sandbox as root, and no calls to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (make test installs it on CI)",
-)
+pytestmark = needs_chromium
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """The app served on loopback by a real HTTP server, in a thread."""
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_typing_shows_suggestions_then_a_ticket_is_filed(live_server, browser):
+def test_typing_shows_suggestions_then_a_ticket_is_filed(live_server, context_factory):
     app, base = live_server
-    page = browser.new_page()
+    page = context_factory().new_page()
     page.goto(f"{base}/en/tickets/new")
     page.get_by_label("Technical assistance").check()
     page.get_by_label("High").check()
@@ -92,9 +50,9 @@ def test_typing_shows_suggestions_then_a_ticket_is_filed(live_server, browser):
     assert stages.get("shown") == 1 and stages.get("opened") == 1 and stages.get("submitted") == 1
 
 
-def test_this_solved_my_problem_ends_without_a_ticket(live_server, browser):
+def test_this_solved_my_problem_ends_without_a_ticket(live_server, context_factory):
     app, base = live_server
-    page = browser.new_page()
+    page = context_factory().new_page()
     page.goto(f"{base}/en/tickets/new")
     page.get_by_label("Subject").press_sequentially("password reset", delay=40)
     page.locator("#suggestions .suggestion-list li").first.wait_for()
@@ -105,14 +63,12 @@ def test_this_solved_my_problem_ends_without_a_ticket(live_server, browser):
     assert stages == {"shown": 1, "solved": 1}
 
 
-def test_triage_from_login_to_reply(live_server, browser):
-    from helpcenter.staff.accounts import create_staff
+def test_triage_from_login_to_reply(live_server, context_factory, auth):
     from helpcenter.tickets.models import Ticket
 
     app, base = live_server
-    with database(app).sessions() as session:
-        create_staff(session, email="agent@fulgur.example", name="Alex Agent", role="agent", password="correct horse battery")
-    page = browser.new_page()
+    auth.account(app)
+    page = context_factory().new_page()
     page.goto(f"{base}/en/tickets/new")
     page.get_by_label("Technical assistance").check()
     page.get_by_label("Average").check()
@@ -127,10 +83,10 @@ def test_triage_from_login_to_reply(live_server, browser):
     reference = page.locator("dd.reference").inner_text()
     customer_url = page.url.replace("&created=1", "")
 
-    staff = browser.new_page()
+    staff = context_factory().new_page()
     staff.goto(f"{base}/staff/")
-    staff.get_by_label("Email").fill("agent@fulgur.example")
-    staff.get_by_label("Password").fill("correct horse battery")
+    staff.get_by_label("Email").fill(STAFF_EMAIL)
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
     staff.get_by_role("button", name="Log in").click()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_label("Priority").select_option("high")
@@ -148,11 +104,11 @@ def test_triage_from_login_to_reply(live_server, browser):
         assert ticket.priority == "high" and ticket.first_response_at is not None
 
 
-def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refused(live_server, browser):
+def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refused(live_server, context_factory):
     from helpcenter.articles.models import ArticleFeedback
 
     app, base = live_server
-    page = browser.new_page()
+    page = context_factory().new_page()
     page.goto(f"{base}/en/guide/alert-zones")
     page.get_by_role("button", name="Yes").click()
     page.wait_for_url("**/en/guide/alert-zones#feedback")
@@ -160,7 +116,7 @@ def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refu
     assert page.get_by_role("button", name="Yes").get_attribute("aria-pressed") == "true"
 
     # The same form on a page that is not of this site.
-    other = browser.new_page()
+    other = context_factory().new_page()
     other.set_content(
         f'<form method="post" action="{base}/en/feedback">'
         '<input name="article" value="guide/alert-zones"><button name="helpful" value="no">No</button></form>'

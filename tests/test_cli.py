@@ -7,19 +7,19 @@ from sqlalchemy import inspect
 
 from helpcenter.db import database
 
-from .conftest import TEST_CONTENT, make_app
+from .helpers import TEST_CONTENT
 
 
-def test_db_upgrade_creates_the_tables(tmp_path):
-    app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite3'}")
+def test_db_upgrade_creates_the_tables(app_factory, tmp_path):
+    app = app_factory(DATABASE_URL=f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite3'}")
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "is up to date" in result.output
     assert "article_feedback" in inspect(database(app).engine).get_table_names()
 
 
-def test_content_check_reports_problems_with_paths_and_fails(app):
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+def test_content_check_reports_problems_with_paths_and_fails(runner):
+    result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "en/faq/broken-yaml.md:3: error: front matter is not valid YAML" in result.output
     assert "en/faq/unknown-key.md:4: warning: unknown front-matter key 'colour'" in result.output
@@ -27,8 +27,8 @@ def test_content_check_reports_problems_with_paths_and_fails(app):
     assert row.split() == ["guide/second", "ok", "stale", "missing", "missing", "missing", "missing"]
 
 
-def test_content_check_json(app):
-    result = app.test_cli_runner().invoke(args=["content", "check", "--format", "json"])
+def test_content_check_json(runner):
+    result = runner.invoke(args=["content", "check", "--format", "json"])
     report = json.loads(result.output)
     assert report["languages"] == ["en", "fr", "de", "es", "it", "pt"]
     assert report["translations"]["faq/seulement-en-francais"]["fr"] == "orphan"
@@ -44,16 +44,16 @@ def clean_tree(tmp_path):
     return root
 
 
-def test_missing_and_stale_are_warnings_unless_strict(tmp_path):
+def test_missing_and_stale_are_warnings_unless_strict(app_factory, tmp_path):
     root = clean_tree(tmp_path)
-    runner = make_app(tmp_path, CONTENT_DIR=str(root)).test_cli_runner()
+    runner = app_factory(CONTENT_DIR=str(root)).test_cli_runner()
     assert runner.invoke(args=["content", "check"]).exit_code == 0
     assert runner.invoke(args=["content", "check", "--strict"]).exit_code == 1
 
 
-def test_stamp_then_check_gives_ok(tmp_path):
+def test_stamp_then_check_gives_ok(app_factory, tmp_path):
     root = clean_tree(tmp_path)
-    runner = make_app(tmp_path, CONTENT_DIR=str(root)).test_cli_runner()
+    runner = app_factory(CONTENT_DIR=str(root)).test_cli_runner()
     result = runner.invoke(args=["content", "stamp", str(root / "fr" / "guide" / "a.md")])
     assert result.exit_code == 0, result.output
     assert "stamped" in result.output
@@ -64,10 +64,10 @@ def test_stamp_then_check_gives_ok(tmp_path):
     assert report["translations"]["guide/a"]["fr"] == "stale"
 
 
-def test_stamp_refuses_files_without_source_or_outside_content(tmp_path):
+def test_stamp_refuses_files_without_source_or_outside_content(app_factory, tmp_path):
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
-    runner = make_app(tmp_path, CONTENT_DIR=str(root)).test_cli_runner()
+    runner = app_factory(CONTENT_DIR=str(root)).test_cli_runner()
     orphan = root / "fr" / "faq" / "seulement-en-francais.md"
     result = runner.invoke(args=["content", "stamp", str(orphan)])
     assert result.exit_code == 1 and "no en source" in result.output

@@ -12,7 +12,7 @@ from helpcenter.content import load_library
 from helpcenter.content.cache import RenderCache
 from helpcenter.content.render import MarkdownRenderer
 
-from .conftest import TEST_CONTENT
+from .helpers import TEST_CONTENT
 
 
 @pytest.fixture

@@ -3,16 +3,12 @@
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from helpcenter.db import database
-from helpcenter.staff.accounts import create_staff
+from .helpers import TESTS
 
-from .conftest import csrf_token, make_app
-
-PROBLEMS = Path(__file__).resolve().parent / "problem_content"
+PROBLEMS = TESTS / "problem_content"
 
 
 def run(app, *args):
@@ -20,8 +16,9 @@ def run(app, *args):
 
 
 @pytest.fixture
-def problems_app(tmp_path):
-    return make_app(tmp_path, CONTENT_DIR=str(PROBLEMS), index=False)
+def problems_app(app_factory):
+    """The app over a tree with one of every problem the check finds."""
+    return app_factory(CONTENT_DIR=str(PROBLEMS), index=False)
 
 
 def test_every_problem_is_reported_with_its_path_and_line(problems_app):
@@ -44,7 +41,9 @@ def test_every_problem_is_reported_with_its_path_and_line(problems_app):
         assert line in result.output, line
     assert "missing-in-code.md" not in result.output, "code blocks are not links"
     assert "other.md: no such" not in result.output
-    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.startswith(("guide/", "faq/"))}
+    rows = {
+        line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.startswith(("guide/", "faq/"))
+    }
     assert rows["guide/other"][:2] == ["ok", "stale"]
     assert rows["faq/orpheline"][:2] == ["missing", "orphan"]
     assert rows["guide/links"][:2] == ["ok", "missing"]
@@ -58,25 +57,25 @@ def test_json_output(problems_app):
     ).items()
 
 
-def test_a_link_to_an_untranslated_article_is_a_warning(tmp_path):
+def test_a_link_to_an_untranslated_article_is_a_warning(app_factory, tmp_path):
     root = tmp_path / "content"
     (root / "en" / "guide").mkdir(parents=True)
     (root / "fr" / "guide").mkdir(parents=True)
     (root / "en" / "guide" / "a.md").write_text("# A\n\nSee [B](b.md).\n", encoding="utf-8")
     (root / "en" / "guide" / "b.md").write_text("# B\n\nB.\n", encoding="utf-8")
     (root / "fr" / "guide" / "a.md").write_text("# A fr\n\nVoir [B](b.md).\n", encoding="utf-8")
-    app = make_app(tmp_path, CONTENT_DIR=str(root), index=False)
+    app = app_factory(CONTENT_DIR=str(root), index=False)
     result = run(app, "content", "check")
     assert "fr/guide/a.md:3: warning: b.md: fr/guide/b.md is not translated yet" in result.output
     assert result.exit_code == 0
     assert run(app, "content", "check", "--strict").exit_code == 1
 
 
-def test_stamp_all_ok_stamps_existing_translations_only(tmp_path):
+def test_stamp_all_ok_stamps_existing_translations_only(app_factory, tmp_path):
     root = tmp_path / "content"
     shutil.copytree(PROBLEMS, root)
     shutil.rmtree(root / "zz")
-    app = make_app(tmp_path, CONTENT_DIR=str(root), index=False)
+    app = app_factory(CONTENT_DIR=str(root), index=False)
     result = run(app, "content", "stamp", "--all-ok")
     report = json.loads(run(app, "content", "check", "--format", "json").output)
     assert report["translations"]["guide/other"]["fr"] == "ok"
@@ -91,12 +90,12 @@ def test_shipped_content_passes_the_strict_check(demo_app):
     assert result.exit_code == 0, result.output[-2000:]
 
 
-def test_live_preview_shows_edits_on_the_next_load_search_included(tmp_path):
+def test_live_preview_shows_edits_on_the_next_load_search_included(app_factory, tmp_path):
     root = tmp_path / "content"
     (root / "en" / "guide").mkdir(parents=True)
     page = root / "en" / "guide" / "a.md"
     page.write_text("# First title\n\nAbout zebras.\n", encoding="utf-8")
-    app = make_app(tmp_path, CONTENT_DIR=str(root), DEBUG=True)
+    app = app_factory(CONTENT_DIR=str(root), DEBUG=True)
     app.extensions["helpcenter.content"].live = True
     app.extensions["helpcenter.content"].interval = 0
     app.extensions["helpcenter.search"].live = True
@@ -114,21 +113,22 @@ def test_live_preview_shows_edits_on_the_next_load_search_included(tmp_path):
 
 
 def git(root, *args):
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(root), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "HOME": str(root),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
-def staff_client(app):
-    with database(app).sessions() as session:
-        create_staff(session, email="editor@fulgur.example", name="Eddie", role="agent", password="a long enough password")
-    client = app.test_client()
-    token = csrf_token(client.get("/staff/login").get_data(as_text=True))
-    client.post("/staff/login", data={"csrf_token": token, "email": "editor@fulgur.example", "password": "a long enough password"})
-    return client
-
-
-def test_translation_page_with_the_diff_of_a_stale_source(tmp_path):
+def test_translation_page_with_the_diff_of_a_stale_source(app_factory, auth, tmp_path):
     root = tmp_path / "site"
     content = root / "content"
     (content / "en" / "guide").mkdir(parents=True)
@@ -136,7 +136,7 @@ def test_translation_page_with_the_diff_of_a_stale_source(tmp_path):
     source = content / "en" / "guide" / "a.md"
     source.write_text("---\ntitle: A\n---\nFirst line.\nSecond line.\n", encoding="utf-8")
     (content / "fr" / "guide" / "a.md").write_text("---\ntitle: A fr\n---\nPremière ligne.\n", encoding="utf-8")
-    app = make_app(tmp_path, CONTENT_DIR=str(content), index=False)
+    app = app_factory(CONTENT_DIR=str(content), index=False)
     assert run(app, "content", "stamp", str(content / "fr")).exit_code == 0
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -144,8 +144,9 @@ def test_translation_page_with_the_diff_of_a_stale_source(tmp_path):
     source.write_text("---\ntitle: A\n---\nFirst line.\nSecond line, rewritten.\n", encoding="utf-8")
     git(root, "commit", "-q", "-am", "v2")
 
-    app = make_app(tmp_path, CONTENT_DIR=str(content), index=False)
-    client = staff_client(app)
+    app = app_factory(CONTENT_DIR=str(content), index=False)
+    client = app.test_client()
+    auth.login(client)
     html = client.get("/staff/translations").get_data(as_text=True)
     assert '<td class="translation-stale">' in html and "/staff/translations/fr/guide/a/diff" in html
     assert "guide/a" in client.get("/staff/translations?status=stale&lang=fr").get_data(as_text=True)
@@ -155,14 +156,17 @@ def test_translation_page_with_the_diff_of_a_stale_source(tmp_path):
     assert '<span class="added">+Second line, rewritten.</span>' in diff
 
 
-def test_without_history_the_diff_page_says_so(tmp_path):
+def test_without_history_the_diff_page_says_so(app_factory, auth, tmp_path):
     content = tmp_path / "content"
     (content / "en" / "guide").mkdir(parents=True)
     (content / "fr" / "guide").mkdir(parents=True)
     (content / "en" / "guide" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
-    (content / "fr" / "guide" / "a.md").write_text("---\nsource_revision: 0123456789ab\n---\n# A\n\nTexte.\n", encoding="utf-8")
-    app = make_app(tmp_path, CONTENT_DIR=str(content), index=False)
-    client = staff_client(app)
+    (content / "fr" / "guide" / "a.md").write_text(
+        "---\nsource_revision: 0123456789ab\n---\n# A\n\nTexte.\n", encoding="utf-8"
+    )
+    app = app_factory(CONTENT_DIR=str(content), index=False)
+    client = app.test_client()
+    auth.login(client)
     page = client.get("/staff/translations/fr/guide/a/diff")
     assert page.status_code == 200 and "earlier version of the source is not known" in page.get_data(as_text=True)
     assert client.get("/staff/translations/fr/guide/nope/diff").status_code == 404

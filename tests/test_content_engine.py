@@ -18,7 +18,7 @@ from helpcenter.content import (
 )
 from helpcenter.content.stamp import stamp_text
 
-from .conftest import TEST_CONTENT
+from .helpers import TEST_CONTENT
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
 

@@ -7,7 +7,7 @@ import pytest
 from helpcenter.config import LANGUAGES
 from helpcenter.content import OK, Kind, load_library, page_url
 
-from .conftest import PROJECT_CONTENT
+from .helpers import PROJECT_CONTENT
 
 # One interface string per language, from the header of every page.
 USER_GUIDE = {
@@ -65,9 +65,11 @@ def test_every_demo_page_answers_in_all_six_languages(demo_app, library):
         assert response.status_code == 200, path
         assert f'<html lang="{lang}"' in html, path
         assert USER_GUIDE[lang] in html, f"{path}: interface not in {lang}"
-        assert "is not yet available in" not in html and 'class="notice"' not in html.split("<main", 1)[1].split(
-            "contact", 1
-        )[0] or path.endswith("contact"), f"{path}: shown through fallback"
+        assert (
+            "is not yet available in" not in html
+            and 'class="notice"' not in html.split("<main", 1)[1].split("contact", 1)[0]
+            or path.endswith("contact")
+        ), f"{path}: shown through fallback"
 
 
 def test_demo_pages_link_only_to_pages_that_exist(demo_app, library):

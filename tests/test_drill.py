@@ -38,4 +38,5 @@ def test_two_sites_lose_nothing_through_an_app_server_crash_and_a_database_failo
     recovery = result["recovery_by_fault_s"]
     assert set(recovery) == {"app_server_killed", "app_server_restarted", "database_failover", "database_rejoined"}
     assert recovery["database_failover"] < 30 and recovery["app_server_killed"] < 5, report
+    assert result["jobs_running"] == 2, report
     assert targets_met(result) and done.returncode == 0, report

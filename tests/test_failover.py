@@ -5,25 +5,46 @@ drill (tests/test_drill.py); these tests pin down each thing the app must
 do for it to work.
 """
 
+import socket
 import uuid
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from helpcenter.db import Database, database, utcnow
-from helpcenter.mail import CLAIM, Mail, OutboxMail, SmtpSettings, _claim, deliver_pending, enqueue
+from helpcenter.jobs import JobRunner
+from helpcenter.outbox import Mail, MailChannel, OutboxMessage, SmtpSettings, deliver_pending, enqueue
+from helpcenter.outbox.delivery import CLAIM, _claim
 
-from .conftest import POSTGRES_ADMIN_URL, make_app
-from .test_mail import Inbox, free_port
+from .helpers import POSTGRES_ADMIN_URL
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on (as a site whose database is down)."""
-    return free_port()
+class Inbox(Message):
+    """Keeps every message the server receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (a site whose database is down, or one for an SMTP server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def mail_over(port: int) -> dict:
+    """The outbox's channels, mail going to the SMTP server on ``port``."""
+    return {"mail": MailChannel(SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example"))}
 
 
 def with_query(url: str, **options: str) -> str:
@@ -40,14 +61,14 @@ def multi_host(url: str, *ports: int) -> str:
 
 
 def test_one_url_names_both_sites_and_the_one_that_is_down_is_skipped(database_url):
-    url = multi_host(database_url, closed_port(), 5432)
+    url = multi_host(database_url, free_port(), 5432)
     engine = Database(url).engine
     with engine.connect() as connection:
         assert connection.execute(text("SHOW transaction_read_only")).scalar() == "off"
     engine.dispose()
 
 
-def test_a_server_that_refuses_writes_is_refused_unless_the_url_says_otherwise(tmp_path, database_url):
+def test_a_server_that_refuses_writes_is_refused_unless_the_url_says_otherwise(app_factory, database_url):
     # The fixture's URL ends with its ``options``: one more server setting, as a standby has.
     read_only = database_url + "%20-cdefault_transaction_read_only%3Don"
     engine = Database(read_only).engine
@@ -55,7 +76,7 @@ def test_a_server_that_refuses_writes_is_refused_unless_the_url_says_otherwise(t
         engine.connect()
     engine.dispose()
 
-    app = make_app(tmp_path, DATABASE_URL=database_url)
+    app = app_factory(DATABASE_URL=database_url)
     database(app).engine.dispose()
     app.extensions["helpcenter.db"] = Database(read_only)
     answer = app.test_client().get("/readyz")
@@ -80,9 +101,9 @@ def terminate(application_name: str) -> int:
     return ended
 
 
-def test_pooled_connections_to_a_lost_server_are_dropped_without_a_restart(tmp_path, database_url):
+def test_pooled_connections_to_a_lost_server_are_dropped_without_a_restart(app_factory, database_url):
     name = f"hc-{uuid.uuid4().hex[:12]}"
-    app = make_app(tmp_path, DATABASE_URL=with_query(database_url, application_name=name))
+    app = app_factory(DATABASE_URL=with_query(database_url, application_name=name))
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
     assert terminate(name) >= 1, "the app keeps a pooled connection"
@@ -104,9 +125,9 @@ class LosesTheDatabase(Inbox):
         super().handle_message(message)
 
 
-def test_a_mail_sent_while_the_database_is_lost_is_marked_sent_and_not_sent_again(tmp_path, database_url):
+def test_a_mail_sent_while_the_database_is_lost_is_marked_sent_and_not_sent_again(app_factory, database_url):
     name = f"hc-{uuid.uuid4().hex[:12]}"
-    app = make_app(tmp_path, DATABASE_URL=with_query(database_url, application_name=name), index=False)
+    app = app_factory(DATABASE_URL=with_query(database_url, application_name=name), index=False)
     sessions = database(app).sessions
     with sessions() as session:
         enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
@@ -116,35 +137,35 @@ def test_a_mail_sent_while_the_database_is_lost_is_marked_sent_and_not_sent_agai
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        smtp = SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example")
-        assert deliver_pending(sessions, smtp) == 1
+        channels = mail_over(port)
+        assert deliver_pending(sessions, channels) == 1
         assert inbox.cut, "the connection was cut between the SMTP server's acceptance and the 'sent' mark"
         with sessions() as session:
-            [row] = session.scalars(select(OutboxMail)).all()
+            [row] = session.scalars(select(OutboxMessage)).all()
         assert row.sent_at is not None and row.attempts == 1
-        assert deliver_pending(sessions, smtp, now=utcnow() + 2 * CLAIM) == 0
+        assert deliver_pending(sessions, channels, now=utcnow() + 2 * CLAIM) == 0
     finally:
         controller.stop()
     assert len(inbox.messages) == 1, "sent once"
 
 
-def test_a_resent_mail_keeps_its_message_id(tmp_path, database_url):
+def test_a_resent_mail_keeps_its_message_id(app_factory, database_url):
     port = free_port()
-    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+    app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
     with sessions() as session:
         enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
         session.commit()
-    smtp = SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example")
+    channels = mail_over(port)
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        assert deliver_pending(sessions, smtp) == 1
+        assert deliver_pending(sessions, channels) == 1
         with sessions() as session:
-            session.execute(OutboxMail.__table__.update().values(sent_at=None))
+            session.execute(OutboxMessage.__table__.update().values(sent_at=None))
             session.commit()
-        assert deliver_pending(sessions, smtp, now=utcnow() + 2 * CLAIM) == 1
+        assert deliver_pending(sessions, channels, now=utcnow() + 2 * CLAIM) == 1
     finally:
         controller.stop()
     first, second = inbox.messages
@@ -152,8 +173,8 @@ def test_a_resent_mail_keeps_its_message_id(tmp_path, database_url):
     assert first["Message-ID"].endswith("@fulgur.example>")
 
 
-def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(app_factory, database_url):
+    app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
     with sessions() as session:
         mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
@@ -167,9 +188,9 @@ def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(tmp_p
         assert _claim(session, mail.id, planned, claim + CLAIM) is None, "anyone else's claim is refused"
 
 
-def test_a_mail_whose_sender_died_holding_it_goes_once_its_claim_lapses(tmp_path, database_url):
+def test_a_mail_whose_sender_died_holding_it_goes_once_its_claim_lapses(app_factory, database_url):
     port = free_port()
-    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+    app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
     with sessions() as session:
         mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
@@ -178,13 +199,22 @@ def test_a_mail_whose_sender_died_holding_it_goes_once_its_claim_lapses(tmp_path
     claimed_at = utcnow()
     with sessions.begin() as session:  # a sender claims it, then is killed (-9)
         assert _claim(session, mail.id, planned, claimed_at + CLAIM) is not None
-    smtp = SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example")
+    channels = mail_over(port)
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        assert deliver_pending(sessions, smtp, now=claimed_at + CLAIM / 2) == 0, "not while the claim holds"
-        assert deliver_pending(sessions, smtp, now=claimed_at + CLAIM) == 1
+        assert deliver_pending(sessions, channels, now=claimed_at + CLAIM / 2) == 0, "not while the claim holds"
+        assert deliver_pending(sessions, channels, now=claimed_at + CLAIM) == 1
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+def test_the_periodic_jobs_outlive_a_database_out_of_reach(app_factory, database_url):
+    app = app_factory(DATABASE_URL=database_url, index=False)
+    database(app).engine.dispose()
+    # No server accepts writes (between the primary's loss and the standby's promotion).
+    app.extensions["helpcenter.db"] = Database(multi_host(database_url, free_port()))
+    results = JobRunner(app).run_due(every_job=True)
+    assert results["outbox"].startswith("failed: OperationalError"), results

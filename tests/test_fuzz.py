@@ -31,9 +31,8 @@ from helpcenter.library import content_store, current_library
 from helpcenter.mail import OutboxMail
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES
-from helpcenter.staff.accounts import create_staff
 
-from .conftest import PROJECT_CONTENT, TESTS, csrf_token, make_app
+from .helpers import PROJECT_CONTENT, TESTS, TICKET_FIELDS, csrf_token
 
 #: No example database in the project, no deadline (a first request warms caches), fixtures built once per test.
 FUZZ = settings(
@@ -94,10 +93,10 @@ def hostile_text(max_size: int = 300) -> st.SearchStrategy[str]:
 # 1. The JSON API against its OpenAPI document
 
 
-def test_api_answers_as_its_openapi_document_says(tmp_path):
+def test_api_answers_as_its_openapi_document_says(app_factory):
     # ``schemathesis.pytest.from_fixture`` reads a private attribute that pytest 9 dropped:
     # the cases are drawn here, from the schema's own strategies, valid and invalid alike.
-    app = make_app(tmp_path, SEARCH_API_LIMIT="100000 per minute")
+    app = app_factory(SEARCH_API_LIMIT="100000 per minute")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     assert schema["/api/v1/search"]["GET"]
     cases = st.one_of(schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE))
@@ -114,8 +113,8 @@ def test_api_answers_as_its_openapi_document_says(tmp_path):
     call()
 
 
-def test_api_rate_limit_answer_is_in_the_document(tmp_path):
-    app = make_app(tmp_path, SEARCH_API_LIMIT="2 per minute")
+def test_api_rate_limit_answer_is_in_the_document(app_factory):
+    app = app_factory(SEARCH_API_LIMIT="2 per minute")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = schema["/api/v1/search"]["GET"]
     case = operation.Case(query={"q": "password"})
@@ -126,20 +125,28 @@ def test_api_rate_limit_answer_is_in_the_document(tmp_path):
     assert responses[-1].json()["error"]["code"]
 
 
-def test_api_integral_decimals_are_whole_numbers(tmp_path):
+def test_api_integral_decimals_are_whole_numbers(app_factory):
     """JSON Schema counts 30.0 as an integer, so the document allows it: the API takes it too."""
-    client = make_app(tmp_path, SEARCH_API_LIMIT="100000 per minute").test_client()
+    client = app_factory(SEARCH_API_LIMIT="100000 per minute").test_client()
     answer = client.get("/api/v1/search?q=x&per_page=30.0&page=2.").get_json()
     assert (answer["per_page"], answer["page"]) == (30, 2)
 
 
 @pytest.mark.parametrize(
     "query",
-    ["page=%C2%B2", "per_page=%D9%A3", "page=" + "9" * 5000, "per_page=1e3", "page=-0", "product=caf%C3%A9", "product=a%0A"],
+    [
+        "page=%C2%B2",
+        "per_page=%D9%A3",
+        "page=" + "9" * 5000,
+        "per_page=1e3",
+        "page=-0",
+        "product=caf%C3%A9",
+        "product=a%0A",
+    ],
 )
-def test_api_odd_numbers_and_products_are_400(tmp_path, query):
+def test_api_odd_numbers_and_products_are_400(app_factory, query):
     """Found by fuzzing: ``"²".isdigit()`` is true but ``int("²")`` fails; so do 5,000 digits."""
-    client = make_app(tmp_path, SEARCH_API_LIMIT="100000 per minute").test_client()
+    client = app_factory(SEARCH_API_LIMIT="100000 per minute").test_client()
     response = client.get(f"/api/v1/search?q=x&{query}")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_parameter"
@@ -148,7 +155,8 @@ def test_api_odd_numbers_and_products_are_400(tmp_path, query):
 # ---------------------------------------------------------------------------
 # 2. The ticket form
 
-FORM_FIELDS = ("category", "product", "subject", "description", "name", "email", "company", "contract", "impact", "language", "website", "suggestions_seen")
+#: Every field of the ticket form.
+FORM_FIELDS = tuple(TICKET_FIELDS)
 VALID_EMAILS = ["jeanne@example.org", "o'brien+tag@sub.example.com", "ж@пример.рф", "a@b.co"]
 
 
@@ -173,7 +181,10 @@ def _email_ok(value: str) -> bool:
 
 def expected_valid(data: dict[str, str], products: set[str]) -> bool:
     """Whether the form must accept ``data``: the rules its labels and hints promise."""
-    get = lambda name: data.get(name, "")  # noqa: E731
+
+    def get(name: str) -> str:
+        return data.get(name, "")
+
     subject, name, email = _single_line(get("subject")), _single_line(get("name")), _single_line(get("email"))
     description = _multi_line(get("description"))
     category = get("category")
@@ -193,9 +204,16 @@ def expected_valid(data: dict[str, str], products: set[str]) -> bool:
 
 
 def ticket_forms(products: list[str]) -> st.SearchStrategy[dict[str, str]]:
-    """A form as a person would fill it (tricky but mostly valid text), then a few fields replaced by anything or left out."""
-    tricky = st.lists(st.one_of(st.sampled_from(TRICKY), st.text(min_size=1, max_size=5)), min_size=1, max_size=8).map("".join)
-    subjects = st.one_of(st.sampled_from(["Alerts stopped arriving", "  Spaces around  ", "Ошибка карты", "خطأ في الخريطة 🙂"]), tricky, st.text(min_size=1, max_size=200))
+    """A form as a person would fill it (tricky but mostly valid text),
+    then a few fields replaced by anything or left out."""
+    tricky = st.lists(st.one_of(st.sampled_from(TRICKY), st.text(min_size=1, max_size=5)), min_size=1, max_size=8).map(
+        "".join
+    )
+    subjects = st.one_of(
+        st.sampled_from(["Alerts stopped arriving", "  Spaces around  ", "Ошибка карты", "خطأ في الخريطة 🙂"]),
+        tricky,
+        st.text(min_size=1, max_size=200),
+    )
     filled = {
         "category": st.sampled_from(CATEGORIES),
         "product": st.sampled_from(["", *products]),
@@ -206,7 +224,11 @@ def ticket_forms(products: list[str]) -> st.SearchStrategy[dict[str, str]]:
             st.text(min_size=10, max_size=600),
             st.builds(_repeat, st.sampled_from(TRICKY + ["🙂 ok "]), st.integers(10, 10_000)),
         ),
-        "name": st.one_of(st.sampled_from(["Jeanne Martin", "\u200fנועה כהן\u200f", "José 🙂"]), tricky, st.text(min_size=1, max_size=120)),
+        "name": st.one_of(
+            st.sampled_from(["Jeanne Martin", "\u200fנועה כהן\u200f", "José 🙂"]),
+            tricky,
+            st.text(min_size=1, max_size=120),
+        ),
         "email": st.one_of(st.sampled_from(VALID_EMAILS), st.emails().filter(lambda email: len(email) <= 254)),
         "company": st.one_of(st.just(""), st.just("Stade de Lyon"), tricky),
         "contract": st.sampled_from(["", "GOLD-0001", " gold-0001 ", "inconnu"]),
@@ -226,8 +248,8 @@ def ticket_forms(products: list[str]) -> st.SearchStrategy[dict[str, str]]:
     return st.tuples(st.fixed_dictionaries(filled), changes).map(merge)
 
 
-def test_ticket_form_never_fails_on_any_text(tmp_path):
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT), TICKET_LIMIT="100000 per minute")
+def test_ticket_form_never_fails_on_any_text(app_factory):
+    app = app_factory(CONTENT_DIR=str(PROJECT_CONTENT), TICKET_LIMIT="100000 per minute")
     with app.app_context():
         products = sorted(slug for slug, _product in current_library().products("en"))
     limit = app.config["MAX_CONTENT_LENGTH"]
@@ -259,23 +281,12 @@ def test_ticket_form_never_fails_on_any_text(tmp_path):
     post()
 
 
-def general_question(tmp_path, **changes):
-    """An app over the demo content, a browser on it, and a valid general question to post."""
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
-    client = app.test_client()
-    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    data = {
-        "csrf_token": token,
-        "category": "general",
-        "subject": "A question",
-        "description": "How do I export my data every night?",
-        "name": "Jeanne Martin",
-        "email": "jeanne@example.org",
-        "language": "en",
-        "suggestions_seen": "1",
-        **changes,
-    }
-    return app, client, data
+#: A valid general question (the rest of the form as in ``helpers.TICKET_FIELDS``).
+GENERAL_QUESTION = {
+    "category": "general",
+    "subject": "A question",
+    "description": "How do I export my data every night?",
+}
 
 
 @pytest.mark.parametrize(
@@ -290,23 +301,24 @@ def general_question(tmp_path, **changes):
         {"product": "\r"},
     ],
 )
-def test_ticket_form_blank_fields_are_refused(tmp_path, changes):
+def test_ticket_form_blank_fields_are_refused(demo_client, ticket_form, changes):
     """Found by fuzzing: spaces passed ``InputRequired`` (a ticket with an empty subject), and
     ``Optional()`` ended the product's checks before ``validate_product`` (a product " ")."""
-    app, client, data = general_question(tmp_path, **changes)
-    assert client.post("/en/tickets/new", data=data).status_code == 400
+    data = ticket_form(demo_client, **{**GENERAL_QUESTION, **changes})
+    assert demo_client.post("/en/tickets/new", data=data).status_code == 400
 
 
-def test_ticket_fields_become_single_lines_fit_for_mail_headers(tmp_path):
+def test_ticket_fields_become_single_lines_fit_for_mail_headers(demo_app, demo_client, ticket_form):
     """Found by fuzzing: a line break in the subject went into the helpdesk mail's Subject header."""
-    app, client, data = general_question(
-        tmp_path,
+    data = ticket_form(
+        demo_client,
+        category="general",
         subject="Line one\r\nBcc: victim@example.org\u2028\x00 end",
         description="Line one\r\nline two\x00\x1b, and the end.",
         name="Jeanne\nMartin",
     )
-    assert client.post("/en/tickets/new", data=data).status_code == 303
-    with database(app).sessions() as session:
+    assert demo_client.post("/en/tickets/new", data=data).status_code == 303
+    with database(demo_app).sessions() as session:
         subjects = session.scalars(select(OutboxMail.subject)).all()
         bodies = session.scalars(select(OutboxMail.body)).all()
     assert subjects
@@ -317,18 +329,6 @@ def test_ticket_fields_become_single_lines_fit_for_mail_headers(tmp_path):
 
 # ---------------------------------------------------------------------------
 # 3. The content loader
-
-
-def logged_in_staff(app):
-    """A browser logged in to the staff console."""
-    password = "correct horse battery staple"
-    with database(app).sessions() as session:
-        create_staff(session, email="agent@fulgur.example", name="Alex Agent", role="agent", password=password)
-    client = app.test_client()
-    token = csrf_token(client.get("/staff/login").get_data(as_text=True))
-    login = client.post("/staff/login", data={"csrf_token": token, "email": "agent@fulgur.example", "password": password})
-    assert login.status_code in (302, 303)
-    return client
 
 
 LAYOUT_IDS = [
@@ -344,7 +344,15 @@ LAYOUT_IDS = [
     "tutorials/gadget/setup",
     "tutorials/ガジェット/設定",
 ]
-OFF_LAYOUT_IDS = ["blog/post", "faq/deep/er", "guide/.hidden-dir/x", "guide/a b", "tutorials/gadget/x/y", "faq/-dash", "index"]
+OFF_LAYOUT_IDS = [
+    "blog/post",
+    "faq/deep/er",
+    "guide/.hidden-dir/x",
+    "guide/a b",
+    "tutorials/gadget/x/y",
+    "faq/-dash",
+    "index",
+]
 
 YAML_VALUES = [
     "!!python/object/apply:os.system ['echo pwned']",
@@ -381,7 +389,10 @@ YAML_VALUES = [
 
 
 def front_matters() -> st.SearchStrategy[str]:
-    key = st.one_of(st.sampled_from(["title", "summary", "order", "tags", "topic", "updated", "source_revision"]), st.text(max_size=10))
+    key = st.one_of(
+        st.sampled_from(["title", "summary", "order", "tags", "topic", "updated", "source_revision"]),
+        st.text(max_size=10),
+    )
     value = st.one_of(st.sampled_from(YAML_VALUES), st.text(max_size=50), st.integers().map(str))
     entry = st.tuples(key, value).map(lambda pair: f"{pair[0]}: {pair[1]}")
     block = st.one_of(st.lists(entry, max_size=8).map("\n".join), st.text(max_size=200))
@@ -414,14 +425,24 @@ MARKDOWN = [
 
 
 def markdown_bodies() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(MARKDOWN), st.text(max_size=300), st.lists(st.sampled_from(MARKDOWN), max_size=4).map("\n\n".join))
+    return st.one_of(
+        st.sampled_from(MARKDOWN),
+        st.text(max_size=300),
+        st.lists(st.sampled_from(MARKDOWN), max_size=4).map("\n\n".join),
+    )
 
 
 def file_contents() -> st.SearchStrategy[bytes]:
     text = st.tuples(st.one_of(st.just(""), front_matters()), markdown_bodies()).map("".join)
     encoding = st.sampled_from(["utf-8"] * 6 + ["utf-8-sig", "crlf", "crlf", "utf-16", "latin-1"])
     encoded = st.tuples(text, encoding).map(_encode)
-    return st.one_of(encoded, encoded, encoded, st.binary(max_size=300), st.binary(max_size=50).map(lambda raw: b"---\ntitle: x\n---\n" + raw))
+    return st.one_of(
+        encoded,
+        encoded,
+        encoded,
+        st.binary(max_size=300),
+        st.binary(max_size=50).map(lambda raw: b"---\ntitle: x\n---\n" + raw),
+    )
 
 
 def _encode(pair: tuple[str, str]) -> bytes:
@@ -432,7 +453,12 @@ def _encode(pair: tuple[str, str]) -> bytes:
 
 
 def content_files() -> st.SearchStrategy[dict[tuple[str, str], bytes]]:
-    page_id = st.one_of(st.sampled_from(LAYOUT_IDS), st.sampled_from(LAYOUT_IDS), st.sampled_from(LAYOUT_IDS), st.sampled_from(OFF_LAYOUT_IDS))
+    page_id = st.one_of(
+        st.sampled_from(LAYOUT_IDS),
+        st.sampled_from(LAYOUT_IDS),
+        st.sampled_from(LAYOUT_IDS),
+        st.sampled_from(OFF_LAYOUT_IDS),
+    )
     place = st.tuples(st.sampled_from(["en", "en", "en", "fr", "fr", "de", "xx"]), page_id)
     return st.dictionaries(place, file_contents(), min_size=1, max_size=6)
 
@@ -499,19 +525,22 @@ def test_deeply_nested_front_matter_is_a_problem_not_a_crash(tmp_path, text):
 def test_a_malformed_link_is_left_alone_not_a_dropped_page(tmp_path, target):
     """Found by fuzzing: ``urlsplit`` raises ValueError on these; the page was skipped and the check crashed."""
     (tmp_path / "en" / "faq").mkdir(parents=True)
-    (tmp_path / "en" / "faq" / "link.md").write_text(f"# Link\n\n[a link]({target}) ![image]({target})\n", encoding="utf-8")
+    (tmp_path / "en" / "faq" / "link.md").write_text(
+        f"# Link\n\n[a link]({target}) ![image]({target})\n", encoding="utf-8"
+    )
     library = load_library(tmp_path, ("en",))
     assert library.exact("en", "faq/link") is not None, library.problems
     check_library(library)
 
 
-def test_the_site_serves_any_content_tree(tmp_path):
+def test_the_site_serves_any_content_tree(app_factory, auth, tmp_path):
     root = tmp_path / "content"
     write_tree(root, {("en", "_index"): b"# Home\n"})
-    app = make_app(tmp_path, CONTENT_DIR=str(root), index=False)
+    app = app_factory(CONTENT_DIR=str(root), index=False)
     store = content_store(app)
     index_dir = tmp_path / "index"
-    staff = logged_in_staff(app)
+    staff = app.test_client()
+    assert auth.login(staff).status_code in (302, 303)
 
     @settings(FUZZ, max_examples=60)
     @given(files=content_files())
@@ -524,7 +553,16 @@ def test_the_site_serves_any_content_tree(tmp_path):
         shutil.rmtree(index_dir, ignore_errors=True)
         build(library, index_dir)
         client = app.test_client()
-        urls = {"/en/", "/fr/", "/de/", "/en/faq/", "/en/guide/", "/en/tutorials/", "/sitemap.xml", "/en/search?q=title"}
+        urls = {
+            "/en/",
+            "/fr/",
+            "/de/",
+            "/en/faq/",
+            "/en/guide/",
+            "/en/tutorials/",
+            "/sitemap.xml",
+            "/en/search?q=title",
+        }
         for lang, page_id in files:
             urls.add(f"/{lang}/{page_id.removesuffix('_index')}")
             urls.add(f"/en/{page_id}")
@@ -639,12 +677,14 @@ def _check(client, url: str, headers: dict) -> int:
         return response.status_code
 
 
-def test_every_route_survives_hostile_paths_and_headers(tmp_path):
-    app = make_app(tmp_path)
+def test_every_route_survives_hostile_paths_and_headers(app, auth):
     anonymous = app.test_client()
-    staff = logged_in_staff(app)
+    staff = app.test_client()
+    assert auth.login(staff).status_code in (302, 303)
     headers = itertools.cycle(ODD_HEADERS)
-    queries = itertools.cycle(["", "?next=//evil.example&lang=../../x&q=%00&page=%C2%B2&subject=%0d%0a&article=../../../etc/passwd&token=%ff"])
+    queries = itertools.cycle(
+        ["", "?next=//evil.example&lang=../../x&q=%00&page=%C2%B2&subject=%0d%0a&article=../../../etc/passwd&token=%ff"]
+    )
     seen = 0
     for rule in app.url_map.iter_rules():
         client = staff if rule.rule.startswith("/staff") else anonymous
@@ -653,19 +693,31 @@ def test_every_route_survives_hostile_paths_and_headers(tmp_path):
             seen += 1
     assert seen > 500
     # Every odd header on the pages that read them most.
-    for url in ("/", "/en/", "/en/faq/reset-password", "/en/search?q=password", "/api/v1/search?q=password", "/sitemap.xml", "/robots.txt", "/assets/diagram.svg", "/static/site.css", "/staff/", "/language/fr?next=/en/"):
+    for url in (
+        "/",
+        "/en/",
+        "/en/faq/reset-password",
+        "/en/search?q=password",
+        "/api/v1/search?q=password",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/assets/diagram.svg",
+        "/static/site.css",
+        "/staff/",
+        "/language/fr?next=/en/",
+    ):
         for sent in ODD_HEADERS:
             _check(anonymous, url, sent)
             _check(staff, url, sent)
 
 
 @pytest.mark.parametrize("host", ["a" * 300, "xn--" + "a" * 70 + ".example", "bad host", "[::1", "localhost:99999"])
-def test_a_malformed_host_is_a_client_error_not_a_crash(tmp_path, host):
+def test_a_malformed_host_is_a_client_error_not_a_crash(app_factory, host):
     """Found by fuzzing: with a Host no URL can be built for, the error page's ``url_for`` failed.
 
     The WSGI app is called directly: the test client itself cannot decode some of these hosts.
     """
-    app = make_app(tmp_path, index=False)
+    app = app_factory(index=False)
     for url in ("/", "/en/", "/en/nothing", "/api/v1/nothing", "/sitemap.xml", "/en/tickets/new"):
         environ = EnvironBuilder(path=url, headers={"Host": host}).get_environ()
         body, status, _headers = run_wsgi_app(app, environ, buffered=True)
@@ -673,8 +725,7 @@ def test_a_malformed_host_is_a_client_error_not_a_crash(tmp_path, host):
         assert not any(leak.encode() in b"".join(body) for leak in LEAKS)
 
 
-def test_assets_and_static_files_stay_in_their_folders(tmp_path):
-    client = make_app(tmp_path).test_client()
+def test_assets_and_static_files_stay_in_their_folders(client):
     assert _check(client, "/assets/diagram.svg", {}) == 200
     for prefix in ("/assets/", "/static/"):
         for path in PATH_SEGMENTS:

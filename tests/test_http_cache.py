@@ -9,13 +9,13 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from helpcenter.articles.models import SearchCount
 from helpcenter.config import ConfigError, settings_from_env
 from helpcenter.db import database
 from helpcenter.library import content_store, search_service, search_tally
 from helpcenter.search import build
-from helpcenter.search.models import SearchCount
 
-from .conftest import TEST_CONTENT, make_app
+from .helpers import TEST_CONTENT
 
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 PAGES = ["/en/", "/en/guide/", "/en/faq/", "/en/tutorials/", "/en/tutorials/widget/", "/en/guide/first", "/fr/contact"]
@@ -77,10 +77,10 @@ def test_revalidation_is_answered_304_without_rendering(app, client, monkeypatch
     assert older.status_code == 200
 
 
-def test_a_changed_article_gets_a_new_validator_and_body(tmp_path):
+def test_a_changed_article_gets_a_new_validator_and_body(app_factory, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, content)
-    app = make_app(tmp_path, CONTENT_DIR=str(content), index=False)
+    app = app_factory(CONTENT_DIR=str(content), index=False)
     client = app.test_client()
     before = client.get("/en/guide/first")
     path = content / "en" / "guide" / "first.md"
@@ -138,20 +138,20 @@ def test_errors_are_not_kept(client):
     assert "ETag" not in client.get("/en/guide/nope").headers
 
 
-def test_without_the_page_cache_the_validator_is_the_body_digest(tmp_path):
-    app = make_app(tmp_path, PAGE_CACHE_SIZE=0)
+def test_without_the_page_cache_the_validator_is_the_body_digest(app_factory):
+    app = app_factory(PAGE_CACHE_SIZE=0)
     client = app.test_client()
     first = client.get("/en/guide/first")
     assert first.headers["ETag"] and first.headers["Cache-Control"] == "public, max-age=60"
     assert client.get("/en/guide/first", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
-def test_the_page_cache_keeps_only_so_many_pages(tmp_path):
-    app = make_app(tmp_path, PAGE_CACHE_SIZE=2)
+def test_the_page_cache_keeps_only_so_many_pages(app_factory):
+    app = app_factory(PAGE_CACHE_SIZE=2)
     client = app.test_client()
     for path in ("/en/guide/first", "/en/guide/second", "/en/guide/third", "/en/"):
         assert client.get(path).status_code == 200
-    assert len(app.extensions["helpcenter.page_cache"]) == 2
+    assert len(app.extensions["helpcenter.page_store"]) == 2
 
 
 def test_page_cache_size_setting_is_checked():
@@ -194,7 +194,7 @@ def test_content_assets_are_revalidated(client):
 
 
 def test_search_pages_are_kept_per_index_and_every_search_is_counted(app, client, monkeypatch):
-    from helpcenter.articles import search_page
+    from helpcenter.articles import routes as search_page
 
     renders = count_renders(monkeypatch, search_page)
     first = client.get("/en/search?q=first")
@@ -205,13 +205,13 @@ def test_search_pages_are_kept_per_index_and_every_search_is_counted(app, client
     assert client.get("/en/search?q=first").status_code == 200
     assert len(renders) == 2, "a new index generation gives new results"
     with database(app).sessions() as session:
-        search_tally(app).flush(session)
+        search_tally(app).flush()
         counts = {row.query: row.count for row in session.scalars(select(SearchCount))}
     assert counts == {"first": 3}
 
 
-def test_under_the_development_server_pages_are_revalidated_every_time(tmp_path):
-    app = make_app(tmp_path, DEBUG=True)
+def test_under_the_development_server_pages_are_revalidated_every_time(app_factory):
+    app = app_factory(DEBUG=True)
     response = app.test_client().get("/en/guide/first")
     assert response.headers["Cache-Control"] == "no-cache"
-    assert app.extensions["helpcenter.page_cache"] is None
+    assert app.extensions["helpcenter.page_store"] is None

@@ -39,7 +39,9 @@ def test_switcher_keeps_the_query(client):
     assert response.headers["Location"] == "/de/search?q=widget"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_switcher_is_no_open_redirect(client, target):
     response = client.get("/language/es", query_string={"next": target})
     assert response.headers["Location"] == "/es/"

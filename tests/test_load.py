@@ -15,9 +15,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
-from .conftest import POSTGRES_ADMIN_URL, PROJECT_CONTENT, _postgres_available
+from .helpers import POSTGRES_ADMIN_URL, PROJECT_CONTENT, TICKET_FIELDS, postgres_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -28,10 +29,8 @@ SEARCH_LIMIT = 25
 
 def _redis_available() -> str | None:
     try:
-        import redis
-
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+    except redis.RedisError as exc:  # no server, or not one that answers: skip, saying why
         return f"no Redis answers at {REDIS_URL}: {exc}"
     return None
 
@@ -45,11 +44,9 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """gunicorn with two workers over PostgreSQL, rate limits in Redis, the demo content."""
-    for reason in (_postgres_available(), _redis_available()):
+    for reason in (postgres_unavailable(), _redis_available()):
         if reason:
             pytest.skip(reason)
-    import redis
-
     redis.Redis.from_url(REDIS_URL).flushdb()
     schema = f"load_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -110,16 +107,13 @@ def file_ticket(base: str, number: int) -> tuple[int, str]:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
     data = urllib.parse.urlencode(
         {
+            **TICKET_FIELDS,
             "csrf_token": token,
-            "category": "technical",
-            "product": "alerts",
             "subject": f"Load ticket {number}",
             "description": "A ticket sent during the load test.",
             "name": "Load Tester",
             "email": f"load{number}@example.org",
             "impact": "low",
-            "language": "en",
-            "suggestions_seen": "1",
         }
     ).encode()
     try:

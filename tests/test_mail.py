@@ -12,8 +12,6 @@ from sqlalchemy import select
 from helpcenter.db import database, utcnow
 from helpcenter.mail import Mail, OutboxMail, SmtpSettings, deliver_pending, enqueue, retry_delay
 
-from .conftest import make_app
-
 
 class Inbox(Message):
     """Keeps every message the server receives."""
@@ -47,8 +45,9 @@ def smtp_server(port):
 
 
 @pytest.fixture
-def app(tmp_path, port):
-    return make_app(tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}")
+def mail_app(app_factory, port):
+    """The app, sending its mail to the SMTP server on ``port``."""
+    return app_factory(SMTP_URL=f"smtp://127.0.0.1:{port}")
 
 
 def queue(app, *mails):
@@ -67,24 +66,24 @@ def settings(port):
     return SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example")
 
 
-def test_mail_is_sent_over_smtp(app, port, smtp_server):
-    queue(app, Mail("jeanne@example.org", "Hello é", "Body with accents: déjà vu"))
-    assert deliver_pending(database(app).sessions, settings(port)) == 1
+def test_mail_is_sent_over_smtp(mail_app, port, smtp_server):
+    queue(mail_app, Mail("jeanne@example.org", "Hello é", "Body with accents: déjà vu"))
+    assert deliver_pending(database(mail_app).sessions, settings(port)) == 1
     [message] = smtp_server.messages
     assert message["To"] == "jeanne@example.org" and message["From"] == "support@fulgur.example"
     assert str(make_header(decode_header(message["Subject"]))) == "Hello é"
     assert "déjà vu" in message.get_payload(decode=True).decode("utf-8")
-    [row] = outbox(app)
+    [row] = outbox(mail_app)
     assert row.sent_at is not None and row.attempts == 1 and row.last_error == ""
-    assert deliver_pending(database(app).sessions, settings(port)) == 0, "never sent twice"
+    assert deliver_pending(database(mail_app).sessions, settings(port)) == 0, "never sent twice"
 
 
-def test_a_server_that_is_down_loses_nothing_and_mail_goes_once_it_is_back(app, port):
-    queue(app, Mail("jeanne@example.org", "Subject", "Body"))
-    sessions = database(app).sessions
+def test_a_server_that_is_down_loses_nothing_and_mail_goes_once_it_is_back(mail_app, port):
+    queue(mail_app, Mail("jeanne@example.org", "Subject", "Body"))
+    sessions = database(mail_app).sessions
     assert deliver_pending(sessions, settings(port)) == 0
-    [row] = outbox(app)
-    assert row.sent_at is None and row.attempts == 1 and "Connection" in row.last_error or "refused" in row.last_error
+    [row] = outbox(mail_app)
+    assert row.sent_at is None and row.attempts == 1 and ("Connection" in row.last_error or "refused" in row.last_error)
     assert row.next_attempt_at > utcnow(), "retried later, not in a tight loop"
     assert deliver_pending(sessions, settings(port)) == 0, "not before its next attempt"
 
@@ -97,7 +96,7 @@ def test_a_server_that_is_down_loses_nothing_and_mail_goes_once_it_is_back(app, 
     finally:
         controller.stop()
     assert [message["Subject"] for message in inbox.messages] == ["Subject"]
-    [row] = outbox(app)
+    [row] = outbox(mail_app)
     assert row.sent_at is not None and row.attempts == 2
 
 
@@ -106,22 +105,18 @@ def test_retry_delay_grows_and_is_capped():
     assert retry_delay(20) == dt.timedelta(hours=1)
 
 
-def test_without_smtp_mail_is_logged(tmp_path, caplog):
-    app = make_app(tmp_path)
+def test_without_smtp_mail_is_logged(app, caplog):
     queue(app, Mail("jeanne@example.org", "Logged subject", "Logged body"))
     with caplog.at_level("INFO", logger="helpcenter.mail"):
         assert deliver_pending(database(app).sessions, None) == 1
     assert "Logged subject" in caplog.text
 
 
-def test_a_new_ticket_mails_the_requester_and_the_helpdesk(app, client, smtp_server):
-    from .conftest import csrf_token
-    from .test_tickets import valid
-
-    token = csrf_token(client.get("/fr/tickets/new").get_data(as_text=True))
-    response = client.post("/fr/tickets/new", data=valid(token, language="fr", product=""))
+def test_a_new_ticket_mails_the_requester_and_the_helpdesk(mail_app, smtp_server, ticket_form):
+    client = mail_app.test_client()
+    response = client.post("/fr/tickets/new", data=ticket_form(client, "fr", language="fr", product=""))
     assert response.status_code == 303
-    app.extensions["helpcenter.mail_thread"].join(10)
+    mail_app.extensions["helpcenter.mail_thread"].join(10)
     recipients = sorted(message["To"] for message in smtp_server.messages)
     assert recipients == ["jeanne@example.org", "support@fulgur.example"]
     confirmation = next(m for m in smtp_server.messages if m["To"] == "jeanne@example.org")

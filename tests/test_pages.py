@@ -90,7 +90,7 @@ def test_assets_are_served(client):
 
 def test_article_page_parts(client):
     html = text(client.get("/en/guide/first"))
-    assert "<h1 id=\"article-title\">First chapter</h1>" in html
+    assert '<h1 id="article-title">First chapter</h1>' in html
     assert 'aria-label="Breadcrumb"' in html and ">Test guide</a>" in html
     assert 'aria-label="On this page"' in html and 'href="#details-of-the-overview"' in html
     assert "Last updated" in html and "November 2, 2026" in html
@@ -147,7 +147,7 @@ def test_faq_is_grouped_by_topic_with_anchors(client):
 
 def test_home_lists_sections_products_and_recent_articles(client):
     html = text(client.get("/en/"))
-    assert "<h1 id=\"home-title\">Test home</h1>" in html
+    assert '<h1 id="home-title">Test home</h1>' in html
     assert 'action="/en/search"' in html
     for link in ('href="/en/faq/"', 'href="/en/guide/"', 'href="/en/tutorials/"', 'href="/en/tutorials/widget/"'):
         assert link in html
@@ -170,7 +170,7 @@ def test_content_script_never_reaches_the_page(client):
 
 def test_contact_page_comes_from_the_policy_file(client):
     html = text(client.get("/en/contact"))
-    assert "Monday" in html and "8:00\u202fAM" in html or "08:00" in html
+    assert "Monday" in html and ("8:00\u202fAM" in html or "08:00" in html)
     assert "Closed (on-call support only)" in html
     assert "1 hour" in html and "12 hours" in html and "24 hours" in html
     assert "sales@fulgur.example" in html and "support@fulgur.example" in html
@@ -179,9 +179,7 @@ def test_contact_page_comes_from_the_policy_file(client):
     assert "Lundi" in fr and "08:00" in fr and "1\xa0heure" in fr and "12\xa0heures" in fr
 
 
-def test_a_replaced_policy_file_changes_the_contact_page(tmp_path):
-    from .conftest import make_app
-
+def test_a_replaced_policy_file_changes_the_contact_page(app_factory, tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text(
         '[calendar]\ntimezone = "Europe/Paris"\n[calendar.hours]\nsaturday = ["09:00", "12:00"]\n'
@@ -189,7 +187,7 @@ def test_a_replaced_policy_file_changes_the_contact_page(tmp_path):
         'high = { in_hours = "3h", out_of_hours = "2d" }\n',
         encoding="utf-8",
     )
-    html = text(make_app(tmp_path, SLA_POLICY=str(policy)).test_client().get("/en/contact"))
+    html = text(app_factory(SLA_POLICY=str(policy)).test_client().get("/en/contact"))
     assert "Custom policy" in html and "3 hours" in html and "2 days" in html
     assert "Saturday" in html
 

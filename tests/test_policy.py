@@ -56,7 +56,10 @@ def test_bad_durations(value):
         ('[calendar.hours]\nmonday = ["17:00", "08:00"]\n', "is not after the start"),
         ('[calendar.hours]\nmonday = ["8h", "17:00"]\n', "expected a time as HH:MM"),
         ('[calendar]\nclosures = ["tomorrow"]\n', "closures: expected dates"),
-        ('[default.targets.technical]\nurgent = { in_hours = "1h", out_of_hours = "2h" }\n', "unknown priority 'urgent'"),
+        (
+            '[default.targets.technical]\nurgent = { in_hours = "1h", out_of_hours = "2h" }\n',
+            "unknown priority 'urgent'",
+        ),
         ('[default.targets.sales]\nhigh = { in_hours = "1h", out_of_hours = "2h" }\n', "unknown category 'sales'"),
         ('[default.targets.technical]\nhigh = { in_hours = "1h" }\n', "missing out_of_hours"),
         (

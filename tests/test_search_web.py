@@ -3,24 +3,30 @@
 import pytest
 from sqlalchemy import select
 
+from helpcenter.articles.models import SearchCount
 from helpcenter.db import database
 from helpcenter.library import search_tally
-from helpcenter.search.models import SearchCount
 from helpcenter.search.stats import scrub
 
-from .conftest import make_app
-from .test_search import SEARCH_CONTENT
+from .helpers import SEARCH_CONTENT
 
 RESULT_KEYS = {"id", "lang", "title", "url", "section", "product", "snippet_html", "score"}
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path, CONTENT_DIR=str(SEARCH_CONTENT))
+def search_app(app_factory):
+    """The app over the multilingual tree of the search tests, its index built."""
+    return app_factory(CONTENT_DIR=str(SEARCH_CONTENT))
 
 
-def test_api_answers_as_designed(client):
-    response = client.get("/api/v1/search?q=alert+radius&lang=en&per_page=2")
+@pytest.fixture
+def search_client(search_app):
+    """A browser on the search app."""
+    return search_app.test_client()
+
+
+def test_api_answers_as_designed(search_client):
+    response = search_client.get("/api/v1/search?q=alert+radius&lang=en&per_page=2")
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"query", "lang", "total", "page", "per_page", "suggestion", "results"}
@@ -32,25 +38,25 @@ def test_api_answers_as_designed(client):
     assert "<mark" in first["snippet_html"]
 
 
-def test_api_language_defaults_to_english_and_labels_other_languages(client):
-    assert client.get("/api/v1/search?q=network").get_json()["lang"] == "en"
-    body = client.get("/api/v1/search?q=orage&lang=it").get_json()
+def test_api_language_defaults_to_english_and_labels_other_languages(search_client):
+    assert search_client.get("/api/v1/search?q=network").get_json()["lang"] == "en"
+    body = search_client.get("/api/v1/search?q=orage&lang=it").get_json()
     assert body["lang"] == "it"
     assert [(item["id"], item["lang"], item["url"]) for item in body["results"]] == [
         ("faq/orage", "fr", "/fr/faq/orage")
     ]
 
 
-def test_api_suggestion_and_filters(client):
-    body = client.get("/api/v1/search?q=netwrok").get_json()
+def test_api_suggestion_and_filters(search_client):
+    body = search_client.get("/api/v1/search?q=netwrok").get_json()
     assert body["suggestion"] == "network" and body["results"][0]["id"] == "guide/network"
-    body = client.get("/api/v1/search?q=alert&section=tutorials&product=gadget").get_json()
+    body = search_client.get("/api/v1/search?q=alert&section=tutorials&product=gadget").get_json()
     assert [item["id"] for item in body["results"]] == ["tutorials/gadget/setup"]
     assert body["results"][0]["product"] == "gadget" and body["results"][0]["section"] == "tutorials"
 
 
-def test_api_empty_query_is_an_empty_answer(client):
-    body = client.get("/api/v1/search?q=").get_json()
+def test_api_empty_query_is_an_empty_answer(search_client):
+    body = search_client.get("/api/v1/search?q=").get_json()
     assert body["total"] == 0 and body["results"] == []
 
 
@@ -70,8 +76,8 @@ def test_api_empty_query_is_an_empty_answer(client):
         ("q=x&as_you_type=maybe", "as_you_type"),
     ],
 )
-def test_api_bad_parameters_are_400_with_a_json_error(client, query, parameter):
-    response = client.get(f"/api/v1/search?{query}")
+def test_api_bad_parameters_are_400_with_a_json_error(search_client, query, parameter):
+    response = search_client.get(f"/api/v1/search?{query}")
     if parameter is None:
         assert response.status_code == 200  # an empty lang means the default
         return
@@ -80,28 +86,30 @@ def test_api_bad_parameters_are_400_with_a_json_error(client, query, parameter):
     assert error["code"] == "invalid_parameter" and error["parameter"] == parameter and error["message"]
 
 
-@pytest.mark.parametrize("text", ["C++", "e[x]ecute", 'unclosed "quote', "%00", "\u202e\u0000", "'; DROP TABLE", "🙂" * 300])
-def test_api_any_text_is_searchable(client, text):
-    response = client.get("/api/v1/search", query_string={"q": text})
+@pytest.mark.parametrize(
+    "text", ["C++", "e[x]ecute", 'unclosed "quote', "%00", "\u202e\u0000", "'; DROP TABLE", "🙂" * 300]
+)
+def test_api_any_text_is_searchable(search_client, text):
+    response = search_client.get("/api/v1/search", query_string={"q": text})
     assert response.status_code == 200
     assert isinstance(response.get_json()["results"], list)
 
 
-def test_api_unknown_route_is_json(client):
-    response = client.get("/api/v1/nothing")
+def test_api_unknown_route_is_json(search_client):
+    response = search_client.get("/api/v1/nothing")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
-def test_api_says_unavailable_while_there_is_no_index(tmp_path):
-    app = make_app(tmp_path, CONTENT_DIR=str(SEARCH_CONTENT), index=False)
+def test_api_says_unavailable_while_there_is_no_index(app_factory):
+    app = app_factory(CONTENT_DIR=str(SEARCH_CONTENT), index=False)
     response = app.test_client().get("/api/v1/search?q=network")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "search_unavailable"
     assert response.headers["Retry-After"]
 
 
-def test_openapi_document_describes_search(client):
-    document = client.get("/api/v1/openapi.json").get_json()
+def test_openapi_document_describes_search(search_client):
+    document = search_client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     operation = document["paths"]["/api/v1/search"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "lang", "section", "product", "page", "per_page"}
@@ -109,8 +117,8 @@ def test_openapi_document_describes_search(client):
     assert set(schema["required"]) == RESULT_KEYS
 
 
-def test_search_page_shows_ranked_highlighted_results(client):
-    response = client.get("/fr/search?q=eclair")
+def test_search_page_shows_ranked_highlighted_results(search_client):
+    response = search_client.get("/fr/search?q=eclair")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<html lang="fr"' in html and "Zones d&#39;alerte" in html
@@ -118,44 +126,44 @@ def test_search_page_shows_ranked_highlighted_results(client):
     assert 'action="/fr/search"' in html
 
 
-def test_search_page_filters_paginates_and_suggests(client):
-    html = client.get("/en/search?q=alert&per_page=2&section=tutorials").get_data(as_text=True)
+def test_search_page_filters_paginates_and_suggests(search_client):
+    html = search_client.get("/en/search?q=alert&per_page=2&section=tutorials").get_data(as_text=True)
     assert "3 articles found" in html
     assert 'rel="next" href="/en/search?q=alert&amp;section=tutorials&amp;page=2"' in html
     assert '<option value="tutorials" selected>' in html
-    html = client.get("/en/search?q=netwrok").get_data(as_text=True)
+    html = search_client.get("/en/search?q=netwrok").get_data(as_text=True)
     assert 'Did you mean <a href="/en/search?q=network">network</a>?' in html
     assert "Including results for words close to those you typed." in html
 
 
-def test_search_page_labels_results_from_other_languages(client):
-    html = client.get("/de/search?q=orage").get_data(as_text=True)
+def test_search_page_labels_results_from_other_languages(search_client):
+    html = search_client.get("/de/search?q=orage").get_data(as_text=True)
     assert "Französisch" in html or "Français" in html
     assert 'href="/fr/faq/orage" hreflang="fr"' in html
     assert '<span class="lang-badge" lang="de">FR' in html
 
 
-def test_search_page_bad_parameters_are_400(client):
-    response = client.get("/en/search?q=x&section=blog")
+def test_search_page_bad_parameters_are_400(search_client):
+    response = search_client.get("/en/search?q=x&section=blog")
     assert response.status_code == 400
     assert "could not be understood" in response.get_data(as_text=True)
 
 
-def test_search_page_without_index_is_503_not_500(tmp_path):
-    app = make_app(tmp_path, CONTENT_DIR=str(SEARCH_CONTENT), index=False)
+def test_search_page_without_index_is_503_not_500(app_factory):
+    app = app_factory(CONTENT_DIR=str(SEARCH_CONTENT), index=False)
     response = app.test_client().get("/fr/search?q=orage")
     assert response.status_code == 503
     assert "temporairement indisponible" in response.get_data(as_text=True)
 
 
-def test_searches_are_counted_without_personal_data(app, client):
-    client.get("/en/search?q=quux+frobnicate")
-    client.get("/en/search?q=Quux++frobnicate")
-    client.get("/api/v1/search?q=write+to+me+at+jane%40example.org+or+0612345678&lang=fr")
-    client.get("/en/search?q=network")
-    client.get("/api/v1/search?q=quu&as_you_type=true")  # still typing: not counted
-    with database(app).sessions() as session:
-        search_tally(app).flush(session)
+def test_searches_are_counted_without_personal_data(search_app, search_client):
+    search_client.get("/en/search?q=quux+frobnicate")
+    search_client.get("/en/search?q=Quux++frobnicate")
+    search_client.get("/api/v1/search?q=write+to+me+at+jane%40example.org+or+0612345678&lang=fr")
+    search_client.get("/en/search?q=network")
+    search_client.get("/api/v1/search?q=quu&as_you_type=true")  # still typing: not counted
+    with database(search_app).sessions() as session:
+        search_tally(search_app).flush()
         rows = {(row.lang, row.query, row.found): row.count for row in session.scalars(select(SearchCount))}
     assert rows == {
         ("en", "quux frobnicate", False): 2,

@@ -3,10 +3,9 @@
 import pytest
 
 from helpcenter import create_app
-from helpcenter.db import Database
+from helpcenter.db import Database, upgrade
 
-from .conftest import PROJECT_CONTENT, csrf_token, make_app
-from .test_tickets import valid
+from .helpers import PROJECT_CONTENT, csrf_token
 
 
 def test_security_headers_on_pages_and_api(client):
@@ -41,48 +40,48 @@ def test_health_endpoints(client):
     assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok", "search": "ok"}
 
 
-def test_not_ready_without_index_or_database(tmp_path):
-    app = make_app(tmp_path, index=False, INDEX_DIR=str(tmp_path / "no-index"))
+def test_not_ready_without_index_or_database(app_factory, tmp_path):
+    app = app_factory(index=False, INDEX_DIR=str(tmp_path / "no-index"))
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503 and answer.get_json()["checks"]["search"].startswith("unavailable")
-    broken = make_app(tmp_path / "b", index=False)
+    broken = app_factory(index=False)
     broken.extensions["helpcenter.db"] = Database(f"sqlite:///{tmp_path / 'missing' / 'folder' / 'x.db'}")
     answer = broken.test_client().get("/readyz")
     assert answer.status_code == 503 and answer.get_json()["checks"]["database"].startswith("unavailable")
 
 
-def test_search_api_is_rate_limited_with_a_json_answer(tmp_path):
-    app = make_app(tmp_path, SEARCH_API_LIMIT="3 per minute")
+def test_search_api_is_rate_limited_with_a_json_answer(app_factory):
+    app = app_factory(SEARCH_API_LIMIT="3 per minute")
     client = app.test_client()
     statuses = [client.get("/api/v1/search?q=widget").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert client.get("/api/v1/search?q=widget").get_json()["error"]["code"] == "too_many_requests"
 
 
-def test_ticket_creation_is_rate_limited_with_a_localised_page(tmp_path):
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT), TICKET_LIMIT="2 per minute")
+def test_ticket_creation_is_rate_limited_with_a_localised_page(app_factory, ticket_form):
+    app = app_factory(CONTENT_DIR=str(PROJECT_CONTENT), TICKET_LIMIT="2 per minute")
     client = app.test_client()
-    token = csrf_token(client.get("/fr/tickets/new").get_data(as_text=True))
+    ticket = ticket_form(client, "fr")
     for _ in range(2):
-        assert client.post("/fr/tickets/new", data=valid(token)).status_code == 303
-    limited = client.post("/fr/tickets/new", data=valid(token))
+        assert client.post("/fr/tickets/new", data=ticket).status_code == 303
+    limited = client.post("/fr/tickets/new", data=ticket)
     assert limited.status_code == 429 and "Trop de tentatives" in limited.get_data(as_text=True)
 
 
-def test_a_database_that_is_away_keeps_the_customers_text(tmp_path):
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+def test_a_database_that_is_away_keeps_the_customers_text(demo_app, demo_client, ticket_form):
     # Nothing listens on port 9 of loopback: every connection is refused at once.
-    app.extensions["helpcenter.db"] = Database("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2")
-    client = app.test_client()
-    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    response = client.post("/en/tickets/new", data=valid(token, subject="Kept subject", description="Kept description of the problem."))
+    demo_app.extensions["helpcenter.db"] = Database("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2")
+    ticket = ticket_form(demo_client, subject="Kept subject", description="Kept description of the problem.")
+    response = demo_client.post("/en/tickets/new", data=ticket)
     html = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Your text is kept below" in html
     assert 'value="Kept subject"' in html and "Kept description of the problem." in html
 
 
-@pytest.mark.parametrize("path", ["/en/%2e%2e/%2e%2e/etc/passwd", "/static/../helpcenter/config.py", "/staff/../../etc/passwd"])
+@pytest.mark.parametrize(
+    "path", ["/en/%2e%2e/%2e%2e/etc/passwd", "/static/../helpcenter/config.py", "/staff/../../etc/passwd"]
+)
 def test_path_tricks_on_other_routes(client, path):
     with client.get(path) as response:
         assert response.status_code in (301, 302, 308, 400, 404)
@@ -95,14 +94,10 @@ def test_request_size_is_capped(client):
     assert response.status_code == 413
 
 
-def test_service_comes_back_with_the_database_without_a_restart(tmp_path):
-    from helpcenter.db import upgrade
-
-    app = make_app(tmp_path, CONTENT_DIR=str(PROJECT_CONTENT))
+def test_service_comes_back_with_the_database_without_a_restart(demo_app, demo_client, ticket_form, tmp_path):
     away = tmp_path / "not-yet" / "tickets.sqlite3"
-    app.extensions["helpcenter.db"] = Database(f"sqlite:///{away}")
-    client = app.test_client()
-    token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    assert client.post("/en/tickets/new", data=valid(token)).status_code == 503
-    upgrade(app)  # the database is back (created and migrated by the operators)
-    assert client.post("/en/tickets/new", data=valid(token)).status_code == 303
+    demo_app.extensions["helpcenter.db"] = Database(f"sqlite:///{away}")
+    ticket = ticket_form(demo_client)
+    assert demo_client.post("/en/tickets/new", data=ticket).status_code == 503
+    upgrade(demo_app)  # the database is back (created and migrated by the operators)
+    assert demo_client.post("/en/tickets/new", data=ticket).status_code == 303

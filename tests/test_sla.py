@@ -10,18 +10,21 @@ from pathlib import Path
 import pytest
 
 from helpcenter.sla import (
+    BREACHED,
     IN_HOURS,
+    MET,
+    NO_TARGET,
     OUT_OF_HOURS,
+    PENDING,
     Deadline,
     OutsideHours,
     describe_hours,
     first_response_due,
-    is_breached,
     is_business_time,
     load_policy_set,
     outside_hours_reason,
     public_holidays,
-    recompute,
+    response_state,
 )
 from helpcenter.sla.policy import BusinessCalendar
 
@@ -332,7 +335,7 @@ def test_general_questions_and_suggestions_have_no_target(category, label, prior
     assert deadline.target_minutes is None
     assert deadline.due_local() is None
     assert deadline.explain() == f"{label}: no committed first-response time"
-    assert not is_breached(deadline, None, paris(2030, 1, 1))
+    assert response_state(deadline.due, None, paris(2030, 1, 1)) == NO_TARGET
 
 
 def test_technical_ticket_without_priority_has_no_target_yet():
@@ -366,9 +369,9 @@ def test_priority_change_recomputes_from_the_creation_instant_and_window():
     high = due(created, "high")
     assert average.window == high.window == IN_HOURS
     assert (average.due_local(), high.due_local()) == (paris(2026, 3, 3, 18, 30), paris(2026, 3, 3, 17, 30))
-    assert recompute(average, "high", STANDARD) == high
+    assert first_response_due(created, "technical", "high", STANDARD, window=average.window) == high
     night = due(paris(2026, 3, 3, 22, 0), "low")
-    raised = recompute(night, "high", STANDARD)
+    raised = first_response_due(night.created_at, "technical", "high", STANDARD, window=night.window)
     assert raised.window == OUT_OF_HOURS
     assert raised.due_local() == paris(2026, 3, 4, 10, 0)
 
@@ -377,13 +380,23 @@ def test_priority_change_keeps_the_original_window_even_if_the_calendar_changed(
     created = paris(2026, 12, 24, 10)
     first = due(created, "average")
     closed = load_policy_set(write_policy(tmp_path, closures=("2026-12-24",))).default
-    assert recompute(first, "high", closed).window == IN_HOURS
-    assert recompute(first, "high", closed).target == HOUR
+    assert first_response_due(created, "technical", "high", closed).window == OUT_OF_HOURS, (
+        "the closure counts for new tickets"
+    )
+    kept = first_response_due(created, "technical", "high", closed, window=first.window)
+    assert (kept.window, kept.target, kept.due_local()) == (IN_HOURS, HOUR, paris(2026, 12, 24, 11))
 
 
 def test_priority_set_later_decides_the_window_from_the_creation_instant():
     unset = due(paris(2026, 3, 7, 10), None)
-    assert recompute(unset, "high", STANDARD) == due(paris(2026, 3, 7, 10), "high")
+    assert first_response_due(unset.created_at, "technical", "high", STANDARD, window=unset.window) == due(
+        paris(2026, 3, 7, 10), "high"
+    )
+
+
+def test_an_unknown_window_is_refused():
+    with pytest.raises(ValueError, match="unknown window 'evening'"):
+        first_response_due(paris(2026, 3, 3, 10), "technical", "high", STANDARD, window="evening")
 
 
 def test_naive_datetimes_are_refused():
@@ -393,22 +406,23 @@ def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="no UTC offset"):
         is_business_time(CALENDAR, naive)
     deadline = due(paris(2026, 3, 3, 10))
-    with pytest.raises(ValueError, match="first_response_at .* no UTC offset"):
-        is_breached(deadline, naive, paris(2026, 3, 3, 12))
+    with pytest.raises(ValueError, match="responded_at .* no UTC offset"):
+        response_state(deadline.due, naive, paris(2026, 3, 3, 12))
     with pytest.raises(ValueError, match="now .* no UTC offset"):
-        is_breached(deadline, None, naive)
+        response_state(deadline.due, None, naive)
 
 
-def test_breaches():
-    deadline = due(paris(2026, 3, 3, 10))  # due 11:00
-    assert not is_breached(deadline, None, paris(2026, 3, 3, 10, 59))
-    assert not is_breached(deadline, None, paris(2026, 3, 3, 11, 0))
-    assert is_breached(deadline, None, paris(2026, 3, 3, 11, 0, 1))
-    assert not is_breached(deadline, paris(2026, 3, 3, 11, 0), paris(2026, 3, 9))
+def test_response_states():
+    due_at = due(paris(2026, 3, 3, 10)).due  # 11:00
+    assert response_state(due_at, None, paris(2026, 3, 3, 10, 59)) == PENDING
+    assert response_state(due_at, None, paris(2026, 3, 3, 11, 0)) == PENDING, "pending up to the deadline instant"
+    assert response_state(due_at, None, paris(2026, 3, 3, 11, 0, 1)) == BREACHED
+    assert response_state(due_at, paris(2026, 3, 3, 11, 0), paris(2026, 3, 9)) == MET
     # Answered late: stays breached, whenever one looks.
-    assert is_breached(deadline, paris(2026, 3, 3, 11, 5), paris(2026, 3, 3, 11, 5))
-    assert is_breached(deadline, paris(2026, 3, 3, 11, 5), paris(2030, 1, 1))
-    assert is_breached(deadline, dt.datetime(2026, 3, 3, 10, 1, tzinfo=UTC), paris(2026, 3, 3, 11, 2))
+    assert response_state(due_at, paris(2026, 3, 3, 11, 5), paris(2026, 3, 3, 11, 5)) == BREACHED
+    assert response_state(due_at, paris(2026, 3, 3, 11, 5), paris(2030, 1, 1)) == BREACHED
+    assert response_state(due_at, dt.datetime(2026, 3, 3, 10, 1, tzinfo=UTC), paris(2026, 3, 3, 11, 2)) == BREACHED
+    assert response_state(None, paris(2026, 3, 3, 11, 5), paris(2030, 1, 1)) == NO_TARGET
 
 
 # Explanations.
@@ -464,5 +478,9 @@ def test_lunch_break_and_days_without_hours():
     assert is_business_time(calendar, paris(2026, 3, 2, 13))
     assert outside_hours_reason(calendar, paris(2026, 3, 4, 10)) == OutsideHours("weekend")
     policy = replace(STANDARD, calendar=calendar)
-    assert "12:30 CET: after closing time (12:00), so outside" in due(paris(2026, 3, 2, 12, 30), policy=policy).explain()
-    assert "10:00 CET: no business hours on Wednesdays, so outside" in due(paris(2026, 3, 4, 10), policy=policy).explain()
+    assert (
+        "12:30 CET: after closing time (12:00), so outside" in due(paris(2026, 3, 2, 12, 30), policy=policy).explain()
+    )
+    assert (
+        "10:00 CET: no business hours on Wednesdays, so outside" in due(paris(2026, 3, 4, 10), policy=policy).explain()
+    )

@@ -9,14 +9,7 @@ import pytest
 
 from helpcenter.sla import load_policy_set
 
-from .conftest import make_app
-
 KEYS = {"created_at", "category", "priority", "policy", "window", "target_minutes", "due", "explanation"}
-
-
-@pytest.fixture
-def runner(tmp_path):
-    return make_app(tmp_path, index=False).test_cli_runner()
 
 
 def sla_due(runner, *args: str):
@@ -102,26 +95,28 @@ def test_unknown_contract_uses_the_standard_policy(runner):
     assert result.exit_code == 0
     assert "Contract NOPE has no customised SLA; the Standard policy applies." in result.stderr
     report = json.loads(
-        sla_due(runner, "--created-at", "2026-03-03T09:00Z", "--priority", "high", "--contract", "NOPE", "--json").output
+        sla_due(
+            runner, "--created-at", "2026-03-03T09:00Z", "--priority", "high", "--contract", "NOPE", "--json"
+        ).output
     )
     assert (report["policy"], report["target_minutes"]) == ("default", 60)
 
 
-def test_configured_policy_file_is_used(tmp_path):
+def test_configured_policy_file_is_used(app_factory, tmp_path):
     text = Path(load_policy_set().source).read_text(encoding="utf-8")
     policy = tmp_path / "moselle.toml"
     policy.write_text(text.replace('holidays_subdivision = ""', 'holidays_subdivision = "57"'), encoding="utf-8")
-    runner = make_app(tmp_path, index=False, SLA_POLICY=str(policy)).test_cli_runner()
+    runner = app_factory(index=False, SLA_POLICY=str(policy)).test_cli_runner()
     result = sla_due(runner, "--created-at", "2026-04-03T10:00+02:00", "--priority", "low", "--json")
     report = json.loads(result.stdout)
     assert (report["window"], report["target_minutes"]) == ("out_of_hours", 1440)
     assert "Good Friday, a public holiday" in report["explanation"]
 
 
-def test_broken_policy_file_is_reported(tmp_path):
+def test_broken_policy_file_is_reported(app_factory, tmp_path):
     policy = tmp_path / "broken.toml"
     policy.write_text("[calendar\n", encoding="utf-8")
-    runner = make_app(tmp_path, index=False, SLA_POLICY=str(policy)).test_cli_runner()
+    runner = app_factory(index=False, SLA_POLICY=str(policy)).test_cli_runner()
     result = sla_due(runner, "--created-at", "2026-04-03T10:00+02:00", "--priority", "low")
     assert result.exit_code == 1
     assert "not valid TOML" in result.output

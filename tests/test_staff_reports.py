@@ -11,20 +11,22 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 
-from helpcenter.sla import first_response_due, is_breached, load_policy_set
-from helpcenter.staff.reports import (
-    ComplianceRow,
-    SlaReport,
-    TicketFacts,
-    format_percent,
-    sla_chart_svg,
-    sla_csv,
-    sla_report,
-    ticket_status,
-)
+from helpcenter.sla import first_response_due, load_policy_set, response_state
+from helpcenter.sla.reports import ComplianceRow, SlaReport, TicketFacts, shown_share, sla_report
+from helpcenter.staff.chart import sla_chart_svg
+from helpcenter.staff.export import sla_csv
+from helpcenter.templating import format_share
 
 UTC = dt.UTC
+
+
+def format_percent(share: float) -> str:
+    """The chart's percentages in English, as the app's one format gives them."""
+    return f"{shown_share(share) * 100:g}%"
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 MINUTE = dt.timedelta(minutes=1)
 
@@ -67,8 +69,10 @@ NOW = at("2026-03-09 10:00")
 TICKETS = [
     # high, in hours
     ticket("T01", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00", "2026-03-02 09:20"),  # met, 20 min
-    ticket("T02", "2026-03-02 14:00", "high", "in_hours", "2026-03-02 15:00", "2026-03-02 15:00"),  # met exactly at due, 60 min
-    ticket("T03", "2026-03-03 10:00", "high", "in_hours", "2026-03-03 11:00", "2026-03-03 11:30"),  # breached, answered late, 90 min
+    # T02: met exactly at due, 60 min
+    ticket("T02", "2026-03-02 14:00", "high", "in_hours", "2026-03-02 15:00", "2026-03-02 15:00"),
+    # T03: breached, answered late, 90 min
+    ticket("T03", "2026-03-03 10:00", "high", "in_hours", "2026-03-03 11:00", "2026-03-03 11:30"),
     # high, out of hours
     ticket("T04", "2026-03-07 10:00", "high", "out_of_hours", "2026-03-07 22:00"),  # breached, never answered
     ticket("T05", "2026-03-08 23:00", "high", "out_of_hours", "2026-03-09 11:00"),  # pending (due after NOW)
@@ -76,9 +80,11 @@ TICKETS = [
     ticket("T06", "2026-03-04 08:00", "average", "in_hours", "2026-03-04 10:00", "2026-03-04 08:45"),  # met, 45 min
     ticket("T07", "2026-03-04 13:00", "average", "in_hours", "2026-03-04 15:00", "2026-03-04 14:30"),  # met, 90 min
     # average, out of hours
-    ticket("T08", "2026-03-03 17:00", "average", "out_of_hours", "2026-03-04 17:00", "2026-03-04 19:00"),  # breached, 1560 min
+    # T08: breached, 1560 min
+    ticket("T08", "2026-03-03 17:00", "average", "out_of_hours", "2026-03-04 17:00", "2026-03-04 19:00"),
     ticket("T09", "2026-03-08 20:00", "average", "out_of_hours", "2026-03-09 20:00"),  # pending
-    ticket("T10", "2026-03-02 00:00", "average", "out_of_hours", "2026-03-03 00:00", "2026-03-02 07:10"),  # at START: in; met, 430 min
+    # T10: at START: in; met, 430 min
+    ticket("T10", "2026-03-02 00:00", "average", "out_of_hours", "2026-03-03 00:00", "2026-03-02 07:10"),
     # low, in hours
     ticket("T11", "2026-03-05 09:00", "low", "in_hours", "2026-03-05 11:00", "2026-03-05 10:00"),  # met, 60 min
     ticket("T12", "2026-03-04 10:00", "low", "in_hours", "2026-03-04 12:00"),  # breached, never answered
@@ -132,7 +138,9 @@ def svg_root(text: str) -> ET.Element:
 
 def bar_groups(root: ET.Element) -> dict[str, ET.Element]:
     """The chart's per-bar groups, by the text of their tooltip title."""
-    return {group.findtext(f"{SVG}title"): group for group in root.iter(f"{SVG}g") if group.find(f"{SVG}title") is not None}
+    return {
+        group.findtext(f"{SVG}title"): group for group in root.iter(f"{SVG}g") if group.find(f"{SVG}title") is not None
+    }
 
 
 def parse_csv(text: str) -> list[list[str]]:
@@ -143,12 +151,12 @@ def parse_csv(text: str) -> list[list[str]]:
 
 
 def test_the_fixture_is_what_the_shipped_policy_computes():
-    """The hand-written windows and deadlines are real ones, and breaches agree with is_breached."""
+    """The hand-written windows and deadlines are real ones, and each ticket's state is the engine's."""
     policy = load_policy_set().default
     for facts in TICKETS:
         deadline = first_response_due(facts.created_at, facts.category, facts.priority, policy)
         assert (deadline.window, deadline.due) == (facts.window, facts.first_response_due), facts.reference
-        assert is_breached(deadline, facts.first_response_at, NOW) == (ticket_status(facts, now=NOW) == "breached")
+        assert facts.state(NOW) == response_state(deadline.due, facts.first_response_at, NOW)
 
 
 def test_totals(report):
@@ -224,12 +232,12 @@ def test_nearest_rank_p90(minutes, median, p90):
 
 def test_pending_up_to_the_deadline_instant_then_breached():
     facts = ticket("P1", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00")
-    assert ticket_status(facts, now=at("2026-03-02 10:00")) == "pending"
-    assert ticket_status(facts, now=at("2026-03-02 10:00") + dt.timedelta(microseconds=1)) == "breached"
+    assert facts.state(at("2026-03-02 10:00")) == "pending"
+    assert facts.state(at("2026-03-02 10:00") + dt.timedelta(microseconds=1)) == "breached"
     late = ticket("P2", "2026-03-02 09:00", "high", "in_hours", "2026-03-02 10:00", "2026-03-02 10:01")
     # Answered late stays breached, whenever the report is made.
-    assert ticket_status(late, now=at("2026-03-02 09:30")) == "breached"
-    assert ticket_status(ticket("P3", "2026-03-02 09:00", category="general"), now=NOW) == "no_target"
+    assert late.state(at("2026-03-02 09:30")) == "breached"
+    assert ticket("P3", "2026-03-02 09:00", category="general").state(NOW) == "no_target"
 
 
 def test_empty_period():
@@ -244,7 +252,10 @@ def test_empty_period():
             ("average", "in_hours"), ("average", "out_of_hours"),
             ("low", "in_hours"), ("low", "out_of_hours"),
         ]  # fmt: skip
-        assert all((row.tickets, row.met, row.breached, row.pending, row.compliance) == (0, 0, 0, 0, None) for row in empty.rows)
+        assert all(
+            (row.tickets, row.met, row.breached, row.pending, row.compliance) == (0, 0, 0, 0, None)
+            for row in empty.rows
+        )
 
 
 def test_facts_normalise_to_utc_and_refuse_naive_instants():
@@ -293,29 +304,47 @@ def test_from_ticket_reads_any_object_with_a_tickets_attributes():
 
 
 def test_the_module_imports_neither_flask_nor_sqlalchemy():
-    source = Path(__file__).resolve().parents[1] / "helpcenter" / "staff" / "reports.py"
-    modules = set()
-    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module or "")
-    assert not {name for name in modules if name.split(".")[0] in {"flask", "flask_babel", "sqlalchemy"}}
+    helpcenter = Path(__file__).resolve().parents[1] / "helpcenter"
+    for source in (
+        helpcenter / "sla" / "reports.py",
+        helpcenter / "staff" / "chart.py",
+        helpcenter / "staff" / "export.py",
+    ):
+        modules = set()
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                modules.add(node.module or "")
+        assert not {name for name in modules if name.split(".")[0] in {"flask", "flask_babel", "sqlalchemy"}}, source
 
 
 @pytest.mark.parametrize(
-    ("share", "text"),
-    [(0.0, "0%"), (0.25, "25%"), (0.5, "50%"), (2 / 3, "66.7%"), (1 / 3, "33.3%"), (1.0, "100%"), (0.9996, "99.9%"), (0.0004, "0.1%")],
+    ("share", "shown", "english", "french"),
+    [
+        (0.0, 0.0, "0%", "0\u00a0%"),
+        (0.25, 0.25, "25%", "25\u00a0%"),
+        (2 / 3, 0.667, "66.7%", "66,7\u00a0%"),
+        (1 / 3, 0.333, "33.3%", "33,3\u00a0%"),
+        (1.0, 1.0, "100%", "100\u00a0%"),
+        (0.9996, 0.999, "99.9%", "99,9\u00a0%"),
+        (0.0004, 0.001, "0.1%", "0,1\u00a0%"),
+    ],
 )
-def test_format_percent(share, text):
-    assert format_percent(share) == text
+def test_one_percent_format_never_rounds_to_all_or_nothing(app, share, shown, english, french):
+    assert shown_share(share) == pytest.approx(shown)
+    with app.test_request_context():
+        with force_locale("en"):
+            assert format_share(share) == english
+        with force_locale("fr"):
+            assert format_share(share).replace("\u202f", "\u00a0") == french
 
 
 # --- the chart ------------------------------------------------------------
 
 
 def test_chart_is_accessible_svg(report):
-    text = sla_chart_svg(report, title="SLA compliance, week 10", labels=LABELS)
+    text = sla_chart_svg(report, title="SLA compliance, week 10", labels=LABELS, percent=format_percent)
     root = svg_root(text)
     assert root.get("role") == "img"
     assert root.get("width") == "100%"
@@ -332,7 +361,7 @@ def test_chart_is_accessible_svg(report):
 
 
 def test_chart_bars_axis_and_legend(report):
-    root = svg_root(sla_chart_svg(report, title="SLA", labels=LABELS))
+    root = svg_root(sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent))
     texts = [element.text for element in root.iter(f"{SVG}text")]
     # Axis labels and the priority groups.
     for label in ("0%", "25%", "50%", "75%", "100%", "High", "Average", "Low"):
@@ -373,7 +402,7 @@ def test_chart_bars_axis_and_legend(report):
 
 
 def test_chart_has_no_inline_style(report):
-    text = sla_chart_svg(report, title="SLA", labels=LABELS)
+    text = sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent)
     root = svg_root(text)
     for element in root.iter():
         assert "style" not in element.attrib
@@ -385,7 +414,7 @@ def test_chart_escapes_hostile_text(report):
     hostile = "<script>alert(1)</script>"
     labels = {**LABELS, "high": hostile, "no_data": 'n/a & "none"', "low": "Low\x00\x1b"}
     title = 'Tom & "Jerry" <b>'
-    text = sla_chart_svg(report, title=title, labels=labels)
+    text = sla_chart_svg(report, title=title, labels=labels, percent=format_percent)
     assert "<script>" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     root = svg_root(text)
@@ -408,14 +437,16 @@ def test_chart_options_and_missing_labels(report):
     assert root.get("aria-labelledby") == "week-10-title week-10-desc"
     assert "66,7\u202f%" in [element.text for element in root.iter(f"{SVG}text")]
     with pytest.raises(ValueError, match="no_data"):
-        sla_chart_svg(report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"})
+        sla_chart_svg(
+            report, title="SLA", labels={key: LABELS[key] for key in LABELS if key != "no_data"}, percent=format_percent
+        )
     with pytest.raises(ValueError, match="id_prefix"):
-        sla_chart_svg(report, title="SLA", labels=LABELS, id_prefix='x" onload="alert(1)')
+        sla_chart_svg(report, title="SLA", labels=LABELS, percent=format_percent, id_prefix='x" onload="alert(1)')
 
 
 def test_chart_of_an_empty_period():
     empty = sla_report([], start=START, end=END, now=NOW)
-    root = svg_root(sla_chart_svg(empty, title="Nothing yet", labels=LABELS))
+    root = svg_root(sla_chart_svg(empty, title="Nothing yet", labels=LABELS, percent=format_percent))
     assert root.get("role") == "img"
     assert root[1].text.count("no data") == 6
     groups = bar_groups(root)
@@ -440,9 +471,24 @@ def test_csv_rows_and_headers():
     assert by_reference["T02"][7:] == ["60", "met"]  # answered exactly at the deadline
     assert by_reference["T04"][6:] == ["", "", "breached"]
     assert by_reference["T05"][6:] == ["", "", "pending"]
-    assert by_reference["G1"] == ["G1", "2026-03-02T11:00:00Z", "general", "", "", "", "2026-03-02T12:00:00Z", "60", "no_target"]
+    assert by_reference["G1"] == [
+        "G1",
+        "2026-03-02T11:00:00Z",
+        "general",
+        "",
+        "",
+        "",
+        "2026-03-02T12:00:00Z",
+        "60",
+        "no_target",
+    ]
     statuses = [row[8] for row in rows[1:]]
-    assert (statuses.count("met"), statuses.count("breached"), statuses.count("pending"), statuses.count("no_target")) == (6, 4, 3, 3)
+    assert (
+        statuses.count("met"),
+        statuses.count("breached"),
+        statuses.count("pending"),
+        statuses.count("no_target"),
+    ) == (6, 4, 3, 3)
     # RFC 4180 line ends, and instants that read back as the same UTC instant.
     assert text.count("\r\n") == 17 and "\n" not in text.replace("\r\n", "")
     assert dt.datetime.fromisoformat(by_reference["T10"][1]) == START
@@ -474,8 +520,10 @@ def test_csv_neutralises_formulas(start_char):
 
 def test_csv_formula_example_and_awkward_text_round_trip():
     facts = ticket('=HYPERLINK("x")', "2026-03-02 11:00", category='=HYPERLINK("x")', subject='Says "hi", then\r\nbye')
-    rows = parse_csv(sla_csv([facts], start=START, end=END, now=NOW, columns={"reference": "R", "category": "C", "subject": "S"}))
-    assert rows[1] == ["'=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")", 'Says "hi", then\r\nbye']
+    rows = parse_csv(
+        sla_csv([facts], start=START, end=END, now=NOW, columns={"reference": "R", "category": "C", "subject": "S"})
+    )
+    assert rows[1] == ['\'=HYPERLINK("x")', '\'=HYPERLINK("x")', 'Says "hi", then\r\nbye']
 
 
 def test_csv_of_an_empty_period():

@@ -10,38 +10,24 @@ from helpcenter.db import database
 from helpcenter.mail import Mail, OutboxMail
 from helpcenter.sla import load_policy_set
 from helpcenter.tickets.models import Ticket
-from helpcenter.tickets.operations import TicketRequest, create_ticket, find_ticket, set_priority
+from helpcenter.tickets.operations import create_ticket, find_ticket, set_priority
 
-from .conftest import make_app
+from .helpers import ticket_request
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def request(**changes):
-    fields = dict(
-        category="technical",
-        product="alerts",
-        subject="Alerts stopped",
-        description="No alert since yesterday.",
-        requester_name="Jeanne",
-        requester_email="jeanne@example.org",
-        company="",
-        contract_number="",
-        priority="average",
-        language="fr",
-        site_language="fr",
-    )
-    fields.update(changes)
-    return TicketRequest(**fields)
-
-
-def test_create_track_and_reprioritise(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+def test_create_track_and_reprioritise(app_factory, database_url):
+    app = app_factory(DATABASE_URL=database_url, index=False)
     policies = load_policy_set()
     created = dt.datetime(2026, 5, 14, 16, 30, tzinfo=PARIS)  # Ascension Day: out of hours
     with database(app).sessions() as session:
         ticket, token = create_ticket(
-            session, request(), policies, now=created, mails=lambda t, tok: [Mail("a@b.c", t.reference, tok)]
+            session,
+            ticket_request(priority="average"),
+            policies,
+            now=created,
+            mails=lambda t, tok: [Mail("a@b.c", t.reference, tok)],
         )
         assert ticket.reference == f"HC-2026-{ticket.id:06d}"
         assert ticket.window == "out_of_hours" and ticket.target_minutes == 24 * 60
@@ -61,8 +47,8 @@ def test_create_track_and_reprioritise(tmp_path, database_url):
         assert stored.events[1].actor == "agent@fulgur.example"
 
 
-def test_many_tickets_at_once_every_one_stored_no_reference_repeated(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url, index=False)
+def test_many_tickets_at_once_every_one_stored_no_reference_repeated(app_factory, database_url):
+    app = app_factory(DATABASE_URL=database_url, index=False)
     policies = load_policy_set()
     sessions = database(app).sessions
     references, errors = [], []
@@ -72,7 +58,7 @@ def test_many_tickets_at_once_every_one_stored_no_reference_repeated(tmp_path, d
         for number in range(10):
             try:
                 with sessions() as session:
-                    ticket, _token = create_ticket(session, request(subject=f"w{worker} n{number}"), policies)
+                    ticket, _token = create_ticket(session, ticket_request(subject=f"w{worker} n{number}"), policies)
                     with lock:
                         references.append(ticket.reference)
             except Exception as exc:  # noqa: BLE001 - collected and reported below

@@ -7,7 +7,10 @@ from helpcenter.search.params import MAX_PAGE, MAX_PER_PAGE
 
 
 def _error_response(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def _query(name: str, schema: dict, description: str | None = None) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from helpcenter.content import page_url
 from helpcenter.extensions import csrf, limiter
@@ -10,9 +10,9 @@ from helpcenter.library import count_search, current_library, run_search
 from helpcenter.search import SearchUnavailable
 from helpcenter.search.params import InvalidSearch, search_request
 
-from . import bp
 from .openapi import openapi_document
 
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
@@ -77,4 +77,4 @@ def search():
 def openapi():
     """The OpenAPI 3.1 document of this API."""
     config = current_app.config
-    return jsonify(openapi_document(config["LANGUAGES"], config["SOURCE_LANGUAGE"], request.host_url.rstrip("/")))
+    return jsonify(openapi_document(config["LANGUAGES"], config["SOURCE_LANGUAGE"], config["BASE_URL"]))

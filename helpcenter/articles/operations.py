@@ -9,9 +9,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helpcenter.db import utcnow
+from helpcenter.db import increment_counters, utcnow
+from helpcenter.search.stats import Counts
 
-from .models import ArticleFeedback
+from .models import ArticleFeedback, SearchCount
 
 
 def voter_key(session_token: str) -> str:
@@ -77,3 +78,12 @@ def feedback_tallies(session: Session) -> list[FeedbackTally]:
     )
     tallies = [FeedbackTally(article_id, lang, int(y or 0), int(n or 0)) for article_id, lang, y, n in rows]
     return sorted(tallies, key=lambda tally: (-tally.votes, tally.article_id, tally.lang))
+
+
+def record_searches(session: Session, counts: Counts) -> None:
+    """Add searches counted in memory to the stored counts, in one transaction."""
+    increment_counters(
+        session,
+        SearchCount,
+        [({"lang": lang, "query": text, "found": found}, count) for (lang, text, found), count in counts.items()],
+    )

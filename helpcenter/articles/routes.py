@@ -1,15 +1,19 @@
-"""Views of the public pages, in the reader's language with fallback."""
+"""Views of the public pages, in the reader's language with fallback: home, sections, articles,
+search results, contact, feedback, sitemap and content assets."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,22 +26,28 @@ from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified, quote_etag
 from werkzeug.security import safe_join
 
+from helpcenter.caching import CachedPage, cached_page, remembered, respond
 from helpcenter.content import SECTIONS, Kind, page_url
+from helpcenter.content.assets import asset_type
 from helpcenter.db import get_session
-from helpcenter.extensions import csrf
-from helpcenter.http_cache import cached_page
-from helpcenter.i18n import select_locale
-from helpcenter.library import current_library
+from helpcenter.extensions import csrf, limiter
+from helpcenter.i18n import all_languages, select_locale
+from helpcenter.library import count_search, current_library, current_policies, run_search, search_service
+from helpcenter.search import SearchUnavailable
+from helpcenter.search.params import InvalidSearch, search_request
 from helpcenter.security import cross_site
-from helpcenter.sla import PolicySet, load_policy_set
 
-from . import bp
 from .forms import FeedbackForm
 from .operations import record_feedback, voter_key
+
+bp = Blueprint("articles", __name__)
+log = logging.getLogger(__name__)
 
 VOTES_KEY = "feedback_votes"
 #: Content images keep their names when edited: an hour, then revalidation.
 ASSET_MAX_AGE = 3600
+#: Pictures and PDF documents need no script, and get none: ``sandbox`` forbids it even inside an SVG.
+ASSET_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
 @bp.route("/")
@@ -97,9 +107,7 @@ def guide_index(lang: str):
 def tutorials_index(lang: str):
     """Products and their tutorials."""
     library = current_library()
-    products = [
-        (slug, product, library.articles(lang, "tutorials", slug)) for slug, product in library.products(lang)
-    ]
+    products = [(slug, product, library.articles(lang, "tutorials", slug)) for slug, product in library.products(lang)]
     return render_template(
         "articles/tutorials_index.html",
         section_name="tutorials",
@@ -185,8 +193,69 @@ def _article(lang: str, page_id: str):
     )
 
 
+#: Results change with the index: browsers ask again every time.
+RESULTS_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+
+
+@bp.route("/<lang:lang>/search")
+@limiter.limit(lambda: current_app.config["SEARCH_PAGE_LIMIT"])
+def search(lang: str):
+    """Search results: ranked, highlighted, filtered, paginated, with suggestions.
+
+    A results page is kept for the index generation it was found in (popular
+    searches are asked again and again); every search is counted all the same.
+    """
+    library = current_library()
+    products = library.products(lang)
+    context = {
+        "query": request.args.get("q", ""),
+        "sections": SECTIONS,
+        "products": products,
+        "product_names": {slug: product.page.title if product else slug for slug, product in products},
+        "alternates": all_languages(),
+    }
+    try:
+        wanted = search_request(request.args, lang=lang, languages=current_app.config["LANGUAGES"], default_lang=lang)
+    except InvalidSearch as error:
+        return render_template("articles/search.html", invalid=error.param, **context), 400
+    g.page_query = {
+        name: value
+        for name, value in (("q", wanted.text), ("section", wanted.section), ("product", wanted.product))
+        if value
+    } | ({"page": wanted.page} if wanted.page > 1 else {})
+    context.update(wanted=wanted, query=wanted.text)
+    if not wanted.text:
+        return render_template("articles/search.html", results=None, **context)
+    page = remembered((search_service().generation(), wanted), lambda: _results_page(wanted, context))
+    if not isinstance(page, CachedPage):
+        return page
+    count_search(lang, wanted.text, page.note)
+    return respond(page)
+
+
+def _results_page(wanted, context: dict):
+    """The results page of ``wanted`` to keep, or the answer while search is unavailable."""
+    try:
+        results = run_search(wanted)
+    except SearchUnavailable:
+        log.warning("search unavailable: the index is being built")
+        response = render_template("articles/search.html", unavailable=True, **context)
+        return make_response(response, 503, {"Retry-After": "10"})
+    library = current_library()
+    hits = [(hit, page) for hit in results.hits if (page := library.exact(hit.lang, hit.id)) is not None]
+    html = render_template("articles/search.html", results=results, hits=hits, **context)
+    return CachedPage.of(html.encode(), "text/html", RESULTS_HEADERS, note=results.total > 0)
+
+
 @csrf.exempt
 @bp.route("/<lang:lang>/feedback", methods=["POST"])
+@limiter.limit(lambda: current_app.config["FEEDBACK_LIMIT"])
+@limiter.limit(
+    lambda: current_app.config["FEEDBACK_ARTICLE_LIMIT"],
+    key_func=lambda: f"vote:{request.remote_addr}:{request.form.get('article', '')[:300]}",
+    # A session votes once per article whatever it posts; only sessionless votes could add up.
+    exempt_when=lambda: "voter" in session,
+)
 def feedback(lang: str):
     """Record "Was this helpful?" for an article, once per browser session."""
     if cross_site():
@@ -219,14 +288,14 @@ def feedback(lang: str):
 @cached_page()
 def contact(lang: str):
     """Support policy: hours, first-response targets and the ways to reach us."""
-    return render_template("articles/contact.html", policies=policy_set(), alternates=all_languages())
+    return render_template("articles/contact.html", policies=current_policies(), alternates=all_languages())
 
 
 @bp.route("/sitemap.xml")
 def sitemap():
     """Every page in every language it really exists in, with its hreflang alternates."""
     library = current_library()
-    root = request.host_url.rstrip("/")
+    root = current_app.config["BASE_URL"]
     entries = []
     for page_id in library.page_ids:
         languages = library.translations(page_id)
@@ -235,7 +304,9 @@ def sitemap():
             page = library.exact(lang, page_id)
             entries.append((root + page_url(lang, page_id), page.updated, alternates))
     for lang in current_app.config["LANGUAGES"]:
-        alternates = [(other, root + url_for("articles.contact", lang=other)) for other in current_app.config["LANGUAGES"]]
+        alternates = [
+            (other, root + url_for("articles.contact", lang=other)) for other in current_app.config["LANGUAGES"]
+        ]
         entries.append((root + url_for("articles.contact", lang=lang), None, alternates))
     response = make_response(render_template("sitemap.xml", entries=entries))
     response.mimetype = "application/xml"
@@ -247,7 +318,7 @@ def robots():
     """Crawlers may read everything public; search results and the staff console are not for them."""
     languages = current_app.config["LANGUAGES"]
     lines = ["User-agent: *", *(f"Disallow: /{lang}/search" for lang in languages), "Disallow: /staff/"]
-    lines += ["Disallow: /language/", f"Sitemap: {request.host_url.rstrip('/')}/sitemap.xml", ""]
+    lines += ["Disallow: /language/", f"Sitemap: {current_app.config['BASE_URL']}/sitemap.xml", ""]
     response = make_response("\n".join(lines))
     response.mimetype = "text/plain"
     return response
@@ -255,21 +326,37 @@ def robots():
 
 @bp.route("/assets/<path:name>")
 def asset(name: str):
-    """A file from ``content/assets/`` (images shared by all languages), revalidated by ``ETag``.
+    """A picture or PDF from ``content/assets/``, revalidated by ``ETag``; any other file is a 404.
 
+    The type is the one its suffix allows (never sniffed), and a policy with
+    ``sandbox`` keeps any script inside (an SVG's) from running on the site.
     A revalidation is answered before the file is opened (Werkzeug's own
     ``304`` would leave it open until collected).
     """
+    mimetype = asset_type(name)
     path = safe_join(str(current_library().assets_dir), name)
-    if path is None or not os.path.isfile(path):
+    if mimetype is None or path is None or not os.path.isfile(path):
         abort(404)
     stat = os.stat(path)
     etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
-    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.timezone.utc)
-    headers = {"Cache-Control": f"public, max-age={ASSET_MAX_AGE}", "X-Content-Type-Options": "nosniff"}
+    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.UTC)
+    headers = {
+        "Cache-Control": f"public, max-age={ASSET_MAX_AGE}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": ASSET_POLICY,
+    }
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return Response(status=304, headers={**headers, "ETag": quote_etag(etag)})
-    response = send_file(path, etag=etag, last_modified=modified, max_age=ASSET_MAX_AGE, conditional=False)
+    # Browsers will not show a sandboxed PDF: it is downloaded instead, and opened by the reader's viewer.
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=mimetype == "application/pdf",
+        etag=etag,
+        last_modified=modified,
+        max_age=ASSET_MAX_AGE,
+        conditional=False,
+    )
     response.headers.update(headers)
     return response
 
@@ -277,20 +364,6 @@ def asset(name: str):
 def _alternates(page_id: str) -> dict[str, str]:
     """Real translations of a page, for hreflang links: language to URL."""
     return {lang: page_url(lang, page_id) for lang in current_library().translations(page_id)}
-
-
-def all_languages() -> dict[str, str]:
-    """Pages made of interface text only exist in every language."""
-    endpoint, args = request.endpoint, dict(request.view_args or {})
-    return {lang: url_for(endpoint, **{**args, "lang": lang}) for lang in current_app.config["LANGUAGES"]}
-
-
-def policy_set() -> PolicySet:
-    """The app's support policy, read from its file once."""
-    extensions = current_app.extensions
-    if "helpcenter.policies" not in extensions:
-        extensions["helpcenter.policies"] = load_policy_set(current_app.config["SLA_POLICY"])
-    return extensions["helpcenter.policies"]
 
 
 @bp.app_template_global()

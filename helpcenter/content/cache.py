@@ -68,7 +68,7 @@ class RenderCache:
                 entries = pickle.load(file)
         except FileNotFoundError:
             return {}
-        except Exception:  # noqa: BLE001 - any damage means: render again
+        except Exception:  # any damage means: render again
             log.warning("content cache %s is unreadable; pages are rendered again", self.path, exc_info=True)
             return {}
         return entries if isinstance(entries, dict) else {}

@@ -1,4 +1,4 @@
-"""What an editor should fix: broken links and images, missing alt text, duplicates.
+"""What an editor should fix: broken links and images, missing alt text, duplicates, assets not served.
 
 Loading already reports files that cannot be read, unknown front-matter keys
 and missing titles; these checks read every loaded file once more, line by
@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
+from .assets import check_assets
 from .library import Library
 from .model import Page, Problem
 from .render import ASSET, OTHER, PAGE, resolve_target
@@ -27,6 +28,7 @@ def check_library(library: Library) -> list[Problem]:
     for page in library.all_pages():
         problems.extend(_check_page(library, page))
     problems.extend(_duplicates(library))
+    problems.extend(check_assets(library.assets_dir))
     return sorted(problems, key=lambda problem: (problem.path, problem.line or 0, problem.message))
 
 

@@ -56,7 +56,7 @@ class Library:
         self.fingerprint = fingerprint
         self.assets_dir = assets_dir
         #: When a file or folder of the tree last changed (second precision): the pages' Last-Modified.
-        self.modified = modified or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self.modified = modified or dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._places: dict[tuple[str, str | None], list[str]] = {}
         for page_id, by_lang in pages.items():
             sample = next(iter(by_lang.values()))
@@ -118,6 +118,10 @@ class Library:
             return ORPHAN
         return OK if page.source_revision == source.revision else STALE
 
+    def translation_matrix(self) -> dict[str, dict[str, str]]:
+        """The status of every page in every language: page id to language to status."""
+        return {page_id: {lang: self.status(page_id, lang) for lang in self.languages} for page_id in self.page_ids}
+
     def home(self, lang: str) -> Resolved | None:
         """The home-page texts for ``lang`` (``_index.md``), if any."""
         return self.resolve(lang, HOME_ID)
@@ -146,7 +150,7 @@ class Library:
                 if page.product and self.resolve(lang, page.id) is not None
             }
             products = [(slug, self.resolve(lang, f"tutorials/{slug}/_index")) for slug in slugs]
-            return sorted(products, key=lambda item: (item[1].page.sort_key if item[1] else (10**6, item[0])))
+            return sorted(products, key=lambda item: item[1].page.sort_key if item[1] else (10**6, item[0]))
 
         return list(self._listing(("products", lang), work))
 

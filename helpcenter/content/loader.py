@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from .cache import RenderCache, stamp_of
@@ -132,7 +132,7 @@ def load_library(
         problems=problems,
         fingerprint=_fingerprint(files),
         assets_dir=content_dir / "assets",
-        modified=dt.datetime.fromtimestamp(newest // 10**9, dt.timezone.utc),
+        modified=dt.datetime.fromtimestamp(newest // 10**9, dt.UTC),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 #: The three sections of the help centre, in the order the site shows them.
@@ -19,7 +19,7 @@ SECTIONS = ("faq", "guide", "tutorials")
 HOME_ID = "_index"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a page is in the site's layout."""
 
     HOME = "home"

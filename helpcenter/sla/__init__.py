@@ -13,7 +13,16 @@ from .calendar import (
     outside_hours_reason,
     public_holidays,
 )
-from .deadlines import Deadline, first_response_due, is_breached, recompute
+from .deadlines import (
+    BREACHED,
+    MET,
+    NO_TARGET,
+    PENDING,
+    RESPONSE_STATES,
+    Deadline,
+    first_response_due,
+    response_state,
+)
 from .policy import (
     CATEGORIES,
     PRIORITIES,
@@ -28,7 +37,12 @@ from .policy import (
 )
 
 __all__ = [
+    "BREACHED",
     "CATEGORIES",
+    "MET",
+    "NO_TARGET",
+    "PENDING",
+    "RESPONSE_STATES",
     "IN_HOURS",
     "OUT_OF_HOURS",
     "PRIORITIES",
@@ -44,10 +58,9 @@ __all__ = [
     "default_policy_path",
     "describe_hours",
     "first_response_due",
-    "is_breached",
     "is_business_time",
     "load_policy_set",
     "outside_hours_reason",
     "public_holidays",
-    "recompute",
+    "response_state",
 ]

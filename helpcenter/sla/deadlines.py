@@ -10,9 +10,13 @@ Pure Python, no Flask. The rules (docs: DESIGN.md, "The support policy"):
   (on-call staff work 24/7);
 - where the policy commits to no target (general questions, suggestions, a
   technical ticket with no priority yet) there is no deadline;
-- a priority change recomputes from the original creation instant and window
-  (``recompute``, or ``first_response_due`` again with the same creation
-  instant, which picks the same window from the same calendar).
+- a priority change recomputes from the original creation instant and the
+  window already decided for the ticket (``first_response_due`` with
+  ``window=``), so a closure date added to the policy file since never
+  moves an older ticket to another window;
+- a response at or before the deadline met it; a later one breached it for
+  good; without a response the target is pending up to and including the
+  deadline instant, breached after it (``response_state``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ CATEGORY_LABELS = {
 }
 PRIORITY_LABELS = {"high": "High", "average": "Average", "low": "Low"}
 MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
+
+#: Where a ticket stands against a target (see ``response_state``).
+NO_TARGET = "no_target"
+MET = "met"
+BREACHED = "breached"
+PENDING = "pending"
+RESPONSE_STATES = (NO_TARGET, MET, BREACHED, PENDING)
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,8 @@ class Deadline:
         return label if self.policy_code == "default" else f"{label} ({self.policy_name} policy)"
 
 
-def _aware_utc(value: dt.datetime, what: str) -> dt.datetime:
+def as_utc(value: dt.datetime, what: str) -> dt.datetime:
+    """``value`` in UTC; a naive datetime raises ``ValueError`` naming ``what`` (it names no instant)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
             f"{what} {value.isoformat()} has no UTC offset; give an aware datetime "
@@ -118,36 +130,29 @@ def _check_words(category: str, priority: str | None) -> None:
 
 
 def first_response_due(
-    created_at: dt.datetime, category: str, priority: str | None, policy: Policy
+    created_at: dt.datetime, category: str, priority: str | None, policy: Policy, *, window: str | None = None
 ) -> Deadline:
     """The first-response deadline of a ticket created at ``created_at``.
 
     ``created_at`` must be aware (a naive datetime raises ``ValueError``: it
     names no instant). The creation instant's window in ``policy.calendar``
     picks the target; ``due`` is ``created_at + target`` in elapsed time.
-    Deterministic: the same creation instant with another priority gives the
-    other priority's target from the same window, which is how a priority
-    change is recomputed.
+
+    ``window`` is the window already decided for the ticket, kept as it is
+    when its priority changes (a closure date added to the policy file since
+    does not move it); without one (a new ticket, or one that had no target
+    yet), the window is decided now from the creation instant.
     """
-    created = _aware_utc(created_at, "created_at")
+    created = as_utc(created_at, "created_at")
     _check_words(category, priority)
+    if window is not None and window not in (IN_HOURS, OUT_OF_HOURS):
+        raise ValueError(f"unknown window {window!r} (use {IN_HOURS} or {OUT_OF_HOURS})")
     if policy.target(category, priority) is None:
         return _deadline(created, category, priority, policy, None, None)
     reason = outside_hours_reason(policy.calendar, created)
-    return _deadline(created, category, priority, policy, IN_HOURS if reason is None else OUT_OF_HOURS, reason)
-
-
-def recompute(deadline: Deadline, priority: str | None, policy: Policy) -> Deadline:
-    """The deadline after a priority change: same creation instant, same window.
-
-    The window already decided for the ticket is kept (a closure date added
-    to the policy file since does not move it); a ticket that had no target
-    yet gets its window decided now, from its creation instant.
-    """
-    _check_words(deadline.category, priority)
-    if deadline.window is None or policy.target(deadline.category, priority) is None:
-        return first_response_due(deadline.created_at, deadline.category, priority, policy)
-    return _deadline(deadline.created_at, deadline.category, priority, policy, deadline.window, deadline.reason)
+    if window is None:
+        window = IN_HOURS if reason is None else OUT_OF_HOURS
+    return _deadline(created, category, priority, policy, window, reason if window == OUT_OF_HOURS else None)
 
 
 def _deadline(
@@ -178,17 +183,20 @@ def _deadline(
     )
 
 
-def is_breached(deadline: Deadline, first_response_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """True when the first response came after the deadline, or has not come and the deadline has passed.
+def response_state(due: dt.datetime | None, responded_at: dt.datetime | None, now: dt.datetime) -> str:
+    """Where a response stands against its deadline ``due``, as seen at ``now``.
 
-    A response exactly at the deadline is on time. A ticket answered late
-    stays breached whatever ``now`` is; a ticket without a deadline never is.
+    ``no_target`` without a deadline; ``met`` when the response came at or
+    before it; ``breached`` when it came later (whatever ``now`` is) or has
+    not come and the deadline has passed; ``pending`` otherwise, up to and
+    including the deadline instant. Instants must be aware (``ValueError``).
     """
-    if deadline.due is None:
-        return False
-    if first_response_at is not None:
-        return _aware_utc(first_response_at, "first_response_at") > deadline.due
-    return _aware_utc(now, "now") > deadline.due
+    if due is None:
+        return NO_TARGET
+    due = as_utc(due, "due")
+    if responded_at is not None:
+        return MET if as_utc(responded_at, "responded_at") <= due else BREACHED
+    return BREACHED if as_utc(now, "now") > due else PENDING
 
 
 def format_local(moment: dt.datetime) -> str:

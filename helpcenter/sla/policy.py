@@ -130,7 +130,7 @@ def _calendar(raw: dict, where: str) -> BusinessCalendar:
         parsed = []
         for item in spans:
             if not isinstance(item, list) or len(item) != 2:
-                raise PolicyError(f"{where}.hours.{day}: expected [\"HH:MM\", \"HH:MM\"]")
+                raise PolicyError(f'{where}.hours.{day}: expected ["HH:MM", "HH:MM"]')
             start, end = _time(item[0], f"{where}.hours.{day}"), _time(item[1], f"{where}.hours.{day}")
             if end <= start:
                 raise PolicyError(f"{where}.hours.{day}: the end {item[1]} is not after the start {item[0]}")

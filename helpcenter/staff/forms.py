@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from helpcenter.policy_text import PRIORITY_NAMES, STATUS_NAMES
+from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import PRIORITIES
+from helpcenter.tickets.labels import STATUS_NAMES
 from helpcenter.tickets.models import STATUSES
+
+from .operations import MIN_PASSWORD_LENGTH
+
+ROLE_NAMES = {"agent": _l("Agent"), "admin": _l("Administrator")}
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = StringField(_l("Email"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
 
 
 class PriorityForm(FlaskForm):
@@ -35,3 +47,33 @@ class StatusForm(FlaskForm):
     """Move the ticket along."""
 
     status = SelectField(_l("Status"), choices=[SelectChoice(code, STATUS_NAMES[code]) for code in STATUSES])
+
+
+class NewStaffForm(FlaskForm):
+    """An administrator adds a colleague; the new account's owner sets the password from a mailed link."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(code, name) for code, name in ROLE_NAMES.items()])
+
+
+class RoleForm(FlaskForm):
+    """Change an account's role."""
+
+    role = SelectField(_l("Role"), choices=[SelectChoice(code, name) for code, name in ROLE_NAMES.items()])
+
+
+class PasswordForm(FlaskForm):
+    """Choose a new password (from a reset link)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH)),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )

@@ -12,6 +12,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from helpcenter.db import Base, UtcDateTime, utcnow
 
 ROLES = ("agent", "admin")
+#: No password hashes to this: an account whose password was forgotten cannot log in.
+UNUSABLE_PASSWORD = "!"
+
+
+#: Checked against when there is no real hash to check, so that every login attempt costs the same.
+DECOY_HASH = generate_password_hash("a password nobody has", method="scrypt")
 
 
 class StaffUser(UserMixin, Base):
@@ -33,14 +39,25 @@ class StaffUser(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    #: A pending password reset: the hash of the link's token, and when the link stops working.
+    reset_token_hash: Mapped[str | None] = mapped_column(String(64))
+    reset_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     def set_password(self, password: str) -> None:
         """Store a new password (hashed) and end the account's other sessions."""
         self.password_hash = generate_password_hash(password, method="scrypt")
         self.session_version = (self.session_version or 0) + 1
 
+    def forget_password(self) -> None:
+        """Make the password unusable (until a reset sets another) and end the account's sessions."""
+        self.password_hash = UNUSABLE_PASSWORD
+        self.session_version = (self.session_version or 0) + 1
+
     def check_password(self, password: str) -> bool:
-        """Whether ``password`` is the account's password."""
+        """Whether ``password`` is the account's password (never, once it was forgotten)."""
+        if self.password_hash == UNUSABLE_PASSWORD:
+            check_password_hash(DECOY_HASH, password)  # the same work as for a real one
+            return False
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:

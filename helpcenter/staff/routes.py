@@ -1,74 +1,159 @@
-"""The queue, a ticket's page and its actions."""
+"""Views of the staff console: login, the queue, a ticket and its actions, reports, translations."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import func, or_, select
+import datetime as dt
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from helpcenter.articles.routes import policy_set
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+
+from helpcenter.articles.operations import feedback_tallies
+from helpcenter.content import STALE
+from helpcenter.content.frontmatter import split_front_matter
+from helpcenter.content.history import source_diff
 from helpcenter.db import get_session, utcnow
-from helpcenter.library import current_library
-from helpcenter.mail import deliver_in_background
-from helpcenter.sla import CATEGORIES, PRIORITIES, first_response_due
+from helpcenter.extensions import limiter
+from helpcenter.library import current_library, current_policies, search_tally
+from helpcenter.outbox import deliver_in_background, enqueue
+from helpcenter.policy_text import PRIORITY_NAMES
+from helpcenter.sla import CATEGORIES, PRIORITIES
+from helpcenter.sla.reports import sla_report
+from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
 from helpcenter.tickets.notifications import reply_mails
-from helpcenter.tickets.operations import add_note, breach_state, reply, set_priority, set_status
+from helpcenter.tickets.operations import add_note, first_response_deadline, reply, set_priority, set_status
 
-from . import bp
-from .forms import NoteForm, PriorityForm, ReplyForm, StatusForm
+from .chart import sla_chart_svg
+from .export import sla_csv
+from .forms import ROLE_NAMES, LoginForm, NewStaffForm, NoteForm, PasswordForm, PriorityForm, ReplyForm, RoleForm, StatusForm
+from .labels import ACCOUNT_ERRORS, TRANSLATION_STATUS_NAMES
+from .login import (
+    end_current_session,
+    known_device,
+    no_store,
+    remember_device,
+    require_admin,
+    require_staff,
+    start_session,
+)
+from .notifications import password_link_mail
+from .operations import (
+    AccountError,
+    account_of_reset,
+    authenticate,
+    create_staff,
+    reset_password,
+    set_active,
+    set_role,
+    start_password_reset,
+)
+from .queries import (
+    QUEUE_FILTERS,
+    all_staff,
+    funnel,
+    queue_page,
+    queue_state,
+    staff_by_id,
+    ticket_by_reference,
+    tickets_created,
+    top_queries,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.before_request(require_staff)
+bp.after_request(no_store)
+bp.add_app_template_global(ROLE_NAMES.__getitem__, "role_name")
+bp.add_app_template_global(TRANSLATION_STATUS_NAMES.__getitem__, "translation_status_name")
 
 PAGE_SIZE = 25
-ACTIVE = ("new", "open", "waiting")
-FILTERS = ("status", "category", "priority", "product", "language", "q")
+#: The SLA and content reports cover the last 30 days unless asked otherwise.
+DEFAULT_DAYS = 30
 
 
-def _filters() -> dict[str, str]:
-    return {name: request.args.get(name, "").strip()[:100] for name in FILTERS}
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/staff") and "\\" not in target:
+        return target
+    return url_for("staff.queue")
+
+
+def _posted_account() -> str:
+    return "staff-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STAFF_LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["STAFF_ACCOUNT_LOGIN_LIMIT"],
+    methods=["POST"],
+    key_func=_posted_account,
+    # Only failures count, and never those of a browser that logged in to the account before.
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=lambda: known_device(request.form.get("email", "")),
+)
+def login():
+    """The login form; failed attempts are limited per client address and per account."""
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = authenticate(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            response = redirect(_safe_next(request.args.get("next")))
+            remember_device(response, user)
+            return response
+        failed = True
+    status = 401 if failed else 200
+    return render_template("staff/login.html", form=form, failed=failed), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End the session, on the server too."""
+    end_current_session()
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STAFF_LOGIN_LIMIT"], methods=["POST"])
+def set_password(token: str):
+    """Choose a password from a mailed link (a new account's first one, or after a reset)."""
+    session = get_session()
+    user = account_of_reset(session, token)
+    if user is None:
+        return render_template("staff/set_password.html", form=None, expired=True), 404
+    form = PasswordForm()
+    if form.validate_on_submit():
+        reset_password(session, token, form.password.data)
+        flash(_("Your password is set. You can log in with it now."))
+        return redirect(url_for("staff.login"))
+    response = make_response(render_template("staff/set_password.html", form=form, account=user, expired=False))
+    # The address carries the token: it must not leak to other sites.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response, 400 if form.errors else 200
 
 
 @bp.route("/")
 def queue():
     """Tickets in order of first-response deadline, filtered, searched and paginated."""
-    filters = _filters()
-    query = select(Ticket)
-    status = filters["status"] or "active"
-    if status == "active":
-        query = query.where(Ticket.status.in_(ACTIVE))
-    elif status in STATUSES:
-        query = query.where(Ticket.status == status)
-    for name in ("category", "priority", "product", "language"):
-        if filters[name]:
-            query = query.where(getattr(Ticket, name) == filters[name])
-    if filters["q"]:
-        like = f"%{filters['q']}%"
-        query = query.where(
-            or_(
-                Ticket.reference.ilike(like),
-                Ticket.subject.ilike(like),
-                Ticket.requester_email.ilike(like),
-                Ticket.requester_name.ilike(like),
-                Ticket.company.ilike(like),
-            )
-        )
-    session = get_session()
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, max(1, -(-total // PAGE_SIZE))))
-    tickets = session.scalars(
-        query.order_by(Ticket.first_response_due.is_(None), Ticket.first_response_due, Ticket.created_at)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
+    filters = {name: request.args.get(name, "").strip()[:100] for name in QUEUE_FILTERS}
+    filters["status"] = filters["status"] or "active"
+    found = queue_page(get_session(), filters, request.args.get("page", 1, type=int) or 1, PAGE_SIZE)
     now = utcnow()
     return render_template(
         "staff/queue.html",
-        rows=[(ticket, breach_state(ticket, now)) for ticket in tickets],
+        rows=[(ticket, queue_state(ticket, now)) for ticket in found.tickets],
         now=now,
-        filters={**filters, "status": status},
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        filters=filters,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         statuses=STATUSES,
         categories=CATEGORIES,
         priorities=PRIORITIES,
@@ -77,7 +162,7 @@ def queue():
 
 
 def _ticket(reference: str) -> Ticket:
-    ticket = get_session().scalars(select(Ticket).filter_by(reference=reference.upper())).first()
+    ticket = ticket_by_reference(get_session(), reference)
     if ticket is None:
         abort(404)
     return ticket
@@ -87,15 +172,13 @@ def _ticket(reference: str) -> Ticket:
 def ticket(reference: str):
     """Everything about one ticket, and what can be done with it."""
     found = _ticket(reference)
-    policies = policy_set()
-    policy = policies.policies.get(found.policy_code, policies.default)
-    deadline = first_response_due(found.created_at, found.category, found.priority, policy)
+    policies = current_policies()
     return render_template(
         "staff/ticket.html",
         ticket=found,
-        deadline=deadline,
-        policy=policy,
-        state=breach_state(found, utcnow()),
+        deadline=first_response_deadline(found, policies),
+        policy=policies.policies.get(found.policy_code, policies.default),
+        state=queue_state(found, utcnow()),
         priority_form=PriorityForm(priority=found.priority or "average"),
         reply_form=ReplyForm(),
         note_form=NoteForm(),
@@ -110,7 +193,7 @@ def change_priority(reference: str):
     form = PriorityForm()
     if found.category != "technical" or not form.validate_on_submit():
         abort(400)
-    set_priority(get_session(), found, form.priority.data, policy_set(), actor=current_user.email)
+    set_priority(get_session(), found, form.priority.data, current_policies(), actor=current_user.email)
     flash(_("Priority set; the first-response deadline has been recomputed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -157,3 +240,214 @@ def change_status(reference: str):
     set_status(get_session(), found, form.status.data, actor=current_user.email)
     flash(_("Status changed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+def accounts():
+    """Administrators: every staff account, and a form to add one (its owner gets a link to set a password)."""
+    require_admin()
+    session = get_session()
+    form = NewStaffForm()
+    if form.validate_on_submit():
+        try:
+            user = create_staff(session, email=form.email.data, name=form.name.data or "", role=form.role.data, password=None)
+        except AccountError as error:
+            form.email.errors.append(ACCOUNT_ERRORS[error.reason])
+        else:
+            _mail_password_link(user)
+            flash(_("Account created; %(email)s has been sent a link to choose a password.", email=user.email))
+            return redirect(url_for("staff.accounts"))
+    status = 400 if form.errors else 200
+    return render_template("staff/accounts.html", form=form, users=all_staff(session), role_form=RoleForm()), status
+
+
+def _account(user_id: int):
+    require_admin()
+    user = staff_by_id(get_session(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _mail_password_link(user) -> None:
+    token = start_password_reset(get_session(), user)
+    session = get_session()
+    enqueue(session, password_link_mail(user, token))
+    session.commit()
+    deliver_in_background(current_app._get_current_object())
+
+
+def _account_change(change) -> None:
+    try:
+        change()
+    except AccountError as error:
+        get_session().rollback()
+        flash(ACCOUNT_ERRORS[error.reason], "error")
+
+
+@bp.route("/accounts/<int:user_id>/role", methods=["POST"])
+def change_role(user_id: int):
+    """Administrators: make an account an agent or an administrator."""
+    user = _account(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _account_change(lambda: set_role(get_session(), user, form.role.data, by=current_user))
+    return redirect(url_for("staff.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/active", methods=["POST"])
+def change_active(user_id: int):
+    """Administrators: disable an account (its sessions end at once) or enable it again."""
+    user = _account(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    _account_change(lambda: set_active(get_session(), user, active, by=current_user))
+    return redirect(url_for("staff.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
+def force_reset(user_id: int):
+    """Administrators: forget an account's password, end its sessions, mail its owner a link to choose another."""
+    user = _account(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    _mail_password_link(user)
+    flash(_("%(email)s must now choose a new password; a link has been mailed.", email=user.email))
+    return redirect(url_for("staff.accounts"))
+
+
+def _period() -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """The period asked for (``start`` and ``end`` dates, end included), in Paris days."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    today = utcnow().astimezone(zone).date()
+    try:
+        end = dt.date.fromisoformat(request.args.get("end", "")) if request.args.get("end") else today
+        start = (
+            dt.date.fromisoformat(request.args.get("start", ""))
+            if request.args.get("start")
+            else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        )
+    except ValueError:
+        end, start = today, today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        start, end = end, start
+    begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return start, end, begin, finish
+
+
+def _labels() -> dict[str, str]:
+    return {
+        **{code: str(name) for code, name in PRIORITY_NAMES.items()},
+        "in_hours": _("In business hours"),
+        "out_of_hours": _("Outside business hours"),
+        "no_data": _("no ticket"),
+    }
+
+
+@bp.route("/reports/sla")
+def sla_report_page():
+    """First-response compliance for a period: figures, chart, breaches."""
+    start, end, begin, finish = _period()
+    report = sla_report(tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow())
+    chart = sla_chart_svg(
+        report, title=_("First responses on time, by priority and window"), labels=_labels(), percent=format_share
+    )
+    return render_template(
+        "staff/sla_report.html", report=report, chart=Markup(chart), start=start, end=end, labels=_labels()
+    )
+
+
+@bp.route("/reports/sla.csv")
+def sla_report_csv():
+    """The tickets of the period, one row each, for a spreadsheet."""
+    start, end, begin, finish = _period()
+    columns = {
+        "reference": _("Ticket reference"),
+        "created_at": _("Created"),
+        "category": _("Category"),
+        "priority": _("Priority"),
+        "window": _("Window"),
+        "first_response_due": _("First response due"),
+        "first_response_at": _("First response"),
+        "response_minutes": _("Minutes to first response"),
+        "status": _("SLA"),
+    }
+    text = sla_csv(
+        tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow(), columns=columns
+    )
+    response = make_response(text)
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="sla-{start.isoformat()}-{end.isoformat()}.csv"'
+    return response
+
+
+@bp.route("/reports/content")
+def content_report():
+    """The deflection funnel, searches that found nothing, and article feedback."""
+    start, end, _begin, _finish = _period()
+    session = get_session()
+    search_tally().flush()
+    searches = {
+        lang: (
+            top_queries(session, found=True, lang=lang, limit=15),
+            top_queries(session, found=False, lang=lang, limit=15),
+        )
+        for lang in current_app.config["LANGUAGES"]
+    }
+    library = current_library()
+    feedback = [(tally, library.exact(tally.lang, tally.article_id)) for tally in feedback_tallies(session)]
+    return render_template(
+        "staff/content_report.html",
+        funnel=funnel(session, start, end),
+        searches=searches,
+        feedback=feedback,
+        start=start,
+        end=end,
+    )
+
+
+@bp.route("/translations")
+def translations():
+    """Every page in every language: ok, missing, stale or orphan; filterable."""
+    library = current_library()
+    languages = library.languages
+    wanted_lang = request.args.get("lang", "")
+    wanted_status = request.args.get("status", "")
+    shown = [lang for lang in languages if not wanted_lang or lang == wanted_lang]
+    rows = [
+        (page_id, cells)
+        for page_id, cells in library.translation_matrix().items()
+        if not wanted_status or any(cells[lang] == wanted_status for lang in shown)
+    ]
+    statuses = tuple(TRANSLATION_STATUS_NAMES)
+    counts = {status: sum(cells[lang] == status for _id, cells in rows for lang in shown) for status in statuses}
+    return render_template(
+        "staff/translations.html",
+        rows=rows,
+        languages=shown,
+        all_languages=languages,
+        statuses=statuses,
+        wanted_lang=wanted_lang,
+        wanted_status=wanted_status,
+        counts=counts,
+        source_language=library.source_language,
+    )
+
+
+@bp.route("/translations/<lang>/<path:page_id>/diff")
+def translation_diff(lang: str, page_id: str):
+    """What changed in the source of a stale translation since it was translated."""
+    library = current_library()
+    if lang not in current_app.config["LANGUAGES"] or library.status(page_id, lang) != STALE:
+        abort(404)
+    translation = library.exact(lang, page_id)
+    source = library.exact(library.source_language, page_id)
+    if translation.source_revision is None:
+        diff = None
+    else:
+        _meta, body, _line = split_front_matter(source.path.read_text(encoding="utf-8"))
+        diff = source_diff(source.path, translation.source_revision, body)
+    return render_template("staff/translation_diff.html", translation=translation, source=source, diff=diff)

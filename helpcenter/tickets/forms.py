@@ -43,25 +43,37 @@ def text_block(value: str | None) -> str | None:
 class TicketForm(FlaskForm):
     """What a customer tells support; every label is translated."""
 
-    category = RadioField(_l("Category"), choices=[SelectChoice(code, CATEGORY_NAMES[code]) for code in CATEGORIES], validators=[InputRequired(_l("Choose a category."))])
+    category = RadioField(
+        _l("Category"),
+        choices=[SelectChoice(code, CATEGORY_NAMES[code]) for code in CATEGORIES],
+        validators=[InputRequired(_l("Choose a category."))],
+    )
     # No ``Optional()``: it would end the checks at a blank value (" ", "\r"), before
     # ``validate_product``, and a blank product would be stored.
     product = SelectField(_l("Product"), choices=[], validate_choice=False)
     # Fields are cleaned (``filters``) before they are checked, so that blank
     # text (spaces, NULs) counts as missing: ``DataRequired``, not ``InputRequired``.
     subject = StringField(
-        _l("Subject"), filters=[one_line], validators=[DataRequired(_l("Give your request a subject.")), Length(max=200)]
+        _l("Subject"),
+        filters=[one_line],
+        validators=[DataRequired(_l("Give your request a subject.")), Length(max=200)],
     )
     description = TextAreaField(
         _l("Description"),
         filters=[text_block],
         validators=[DataRequired(_l("Describe your request.")), Length(min=10, max=10000)],
     )
-    name = StringField(_l("Your name"), filters=[one_line], validators=[DataRequired(_l("Tell us your name.")), Length(max=120)])
+    name = StringField(
+        _l("Your name"), filters=[one_line], validators=[DataRequired(_l("Tell us your name.")), Length(max=120)]
+    )
     email = StringField(
         _l("Email"),
         filters=[one_line],
-        validators=[DataRequired(_l("Give an e-mail address for our answer.")), Email(_l("This e-mail address is not valid.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Give an e-mail address for our answer.")),
+            Email(_l("This e-mail address is not valid.")),
+            Length(max=254),
+        ],
     )
     company = StringField(_l("Company"), filters=[one_line], validators=[Optional(), Length(max=200)])
     contract = StringField(_l("Contract number"), filters=[one_line], validators=[Optional(), Length(max=64)])
@@ -71,7 +83,9 @@ class TicketForm(FlaskForm):
         validate_choice=False,
     )
     language = SelectField(
-        _l("Ticket language"), choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))], validators=[InputRequired()]
+        _l("Ticket language"),
+        choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))],
+        validators=[InputRequired()],
     )
     #: Left empty by people; robots fill every field they find.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])

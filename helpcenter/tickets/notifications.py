@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext as _
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from helpcenter.mail import Mail
+from helpcenter.outbox import Mail
+from helpcenter.templating import external_url
 
 from .models import Ticket
 
 
 def tracking_url(ticket: Ticket, token: str, lang: str) -> str:
     """The requester's private link to the ticket."""
-    return url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, _external=True)
+    return external_url("tickets.track", lang=lang, reference=ticket.reference, token=token)
 
 
 def ticket_created_mails(ticket: Ticket, token: str) -> list[Mail]:

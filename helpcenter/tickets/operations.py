@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpcenter.db import increment_counter, utcnow
-from helpcenter.mail import Mail, enqueue
-from helpcenter.sla import PolicySet, first_response_due
+from helpcenter.outbox import Mail, enqueue
+from helpcenter.sla import NO_TARGET, Deadline, PolicySet, first_response_due, response_state
 
 from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage
 
@@ -162,17 +162,27 @@ def find_ticket(session: Session, reference: str, token: str | None) -> Ticket |
     return ticket if token_matches(ticket, token) else None
 
 
+def first_response_deadline(ticket: Ticket, policies: PolicySet, priority: str | None = None) -> Deadline:
+    """The ticket's first-response deadline under its policy (with ``priority``, once changed to it).
+
+    Computed from the creation instant in the window already decided for
+    the ticket, which a priority change keeps.
+    """
+    policy = policies.policies.get(ticket.policy_code, policies.default)
+    wanted = ticket.priority if priority is None else priority
+    return first_response_due(ticket.created_at, ticket.category, wanted, policy, window=ticket.window)
+
+
 def set_priority(
     session: Session, ticket: Ticket, priority: str, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
 ) -> Ticket:
     """Change a technical ticket's priority and recompute its deadline.
 
-    The deadline is computed again from the original creation instant (and
-    so the same window), with the ticket's policy.
+    The deadline is computed again from the original creation instant in
+    the window already decided for the ticket, with the ticket's policy.
     """
     now = now or utcnow()
-    policy = policies.policies.get(ticket.policy_code, policies.default)
-    deadline = first_response_due(ticket.created_at, ticket.category, priority, policy)
+    deadline = first_response_deadline(ticket, policies, priority)
     previous = ticket.priority
     ticket.priority = priority
     ticket.window = deadline.window
@@ -180,7 +190,9 @@ def set_priority(
     ticket.first_response_due = deadline.due
     ticket.updated_at = now
     ticket.events.append(
-        TicketEvent(at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}")
+        TicketEvent(
+            at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
+        )
     )
     session.commit()
     return ticket
@@ -214,11 +226,9 @@ def reply(
     ticket.messages.append(message)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-        if ticket.first_response_due is None:
-            outcome = "no target"
-        else:
-            outcome = "met" if now <= ticket.first_response_due else "breached"
-        ticket.events.append(TicketEvent(at=now, kind="first_response", actor=actor, detail=outcome))
+        outcome = response_state(ticket.first_response_due, now, now)
+        detail = "no target" if outcome == NO_TARGET else outcome
+        ticket.events.append(TicketEvent(at=now, kind="first_response", actor=actor, detail=detail))
     ticket.events.append(TicketEvent(at=now, kind="reply", actor=actor, detail=""))
     _move(ticket, "waiting", actor, now)
     session.flush()
@@ -228,7 +238,9 @@ def reply(
     return message
 
 
-def add_note(session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None) -> TicketMessage:
+def add_note(
+    session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None
+) -> TicketMessage:
     """An internal note: seen by staff, never by the customer, not a response."""
     now = now or utcnow()
     note = TicketMessage(at=now, author="staff", author_name=author_name, body=body, internal=True)
@@ -253,15 +265,3 @@ def _move(ticket: Ticket, status: str, actor: str, now: dt.datetime) -> None:
         ticket.events.append(TicketEvent(at=now, kind="status", actor=actor, detail=f"{ticket.status} -> {status}"))
         ticket.status = status
     ticket.updated_at = now
-
-
-def breach_state(ticket: Ticket, now: dt.datetime, *, soon: dt.timedelta = dt.timedelta(hours=1)) -> str:
-    """Where a ticket stands against its deadline: no_target, met, breached, due_soon or on_time."""
-    due = ticket.first_response_due
-    if due is None:
-        return "no_target"
-    if ticket.first_response_at is not None:
-        return "met" if ticket.first_response_at <= due else "breached"
-    if now > due:
-        return "breached"
-    return "due_soon" if due - now <= soon else "on_time"

@@ -5,22 +5,22 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from helpcenter.articles.routes import all_languages, policy_set
 from helpcenter.content import page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import limiter
-from helpcenter.library import current_library, run_search
-from helpcenter.mail import deliver_in_background
+from helpcenter.i18n import all_languages
+from helpcenter.library import current_library, current_policies, run_search
+from helpcenter.outbox import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
 
-from . import bp
-from .forms import TICKET_LANGUAGES, CATEGORY_DESCRIPTIONS, TicketForm, impact_descriptions
-from .notifications import ticket_created_mails
+from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_descriptions
+from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
+from .notifications import ticket_created_mails, tracking_url
 from .operations import (
     FUNNEL_STAGES,
     Submission,
@@ -31,8 +31,15 @@ from .operations import (
     find_ticket,
 )
 
+bp = Blueprint("tickets", __name__)
+# A ticket's words, for the customer's pages and the staff console alike.
+bp.add_app_template_global(STATUS_NAMES.__getitem__, "status_name")
+bp.add_app_template_global(SLA_STATE_NAMES.__getitem__, "sla_state_name")
+bp.add_app_template_global(lambda kind: EVENT_NAMES.get(kind, kind), "event_name")
 log = logging.getLogger(__name__)
 SUGGESTIONS = 5
+#: The session remembers the ticket just filed, for the confirmation on its page.
+JUST_CREATED = "ticket_created"
 #: The session's key that identifies the browser to the form's submissions.
 BROWSER_KEY = "ticket_browser"
 
@@ -114,7 +121,7 @@ def new(lang: str):
             token = submission.token  # sent again: the ticket it filed, nothing more
         else:
             ticket, token = create_ticket(
-                get_session(), wanted, policy_set(), mails=ticket_created_mails, submission=submission
+                get_session(), wanted, current_policies(), mails=ticket_created_mails, submission=submission
             )
             if form.suggestions_seen.data:
                 _count(lang, product, "submitted")
@@ -123,7 +130,9 @@ def new(lang: str):
         log.exception("ticket could not be stored")
         get_session().rollback()
         return _render_form(form, 503, unavailable=True)
-    return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token, created=1), 303)
+    # Said once, on the page the form leads to; the private link itself stays clean.
+    session[JUST_CREATED] = ticket.reference
+    return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token), 303)
 
 
 def suggested_articles(lang: str, text: str) -> list:
@@ -159,7 +168,7 @@ def funnel(lang: str):
 
 @bp.route("/<lang:lang>/tickets/solved", methods=["POST"])
 def solved(lang: str):
-    """"This solved my problem": count it, and end here without a ticket."""
+    """Count "This solved my problem", and end here without a ticket."""
     _count(lang, request.form.get("product", "")[:100], "solved")
     return render_template("tickets/solved.html", alternates=all_languages())
 
@@ -183,8 +192,8 @@ def track(lang: str, reference: str):
         render_template(
             "tickets/track.html",
             ticket=ticket,
-            created=request.args.get("created") == "1",
-            link=request.url,
+            created=session.pop(JUST_CREATED, None) == ticket.reference,
+            link=tracking_url(ticket, request.args["token"], lang),
             messages=[message for message in ticket.messages if not message.internal],
         )
     )

@@ -20,7 +20,8 @@ from pathlib import Path
 from flask import Flask, Response, abort, current_app, request
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from .http_cache import GZIP, accepts_gzip
+from .store import GZIP
+from .validators import accepts_gzip
 
 ONE_YEAR = 365 * 24 * 3600
 #: A file asked for by its plain name may change at the next release.
@@ -62,7 +63,7 @@ def read_static(folder: Path) -> dict[str, StaticFile]:
             body=body,
             gzipped=compressed if compressed is not None and len(compressed) < len(body) else None,
             mimetype=mimetype,
-            modified=dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc),
+            modified=dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC),
         )
     return files
 
@@ -94,7 +95,7 @@ def serve(filename: str):
     ]
     if not is_resource_modified(request.environ, etag=file.digest, last_modified=file.modified):
         return Response(status=304, headers=headers)
-    if file.gzipped is not None and accepts_gzip():
+    if file.gzipped is not None and accepts_gzip(request.environ):
         return Response(file.gzipped, mimetype=file.mimetype, headers=[*headers, GZIP])
     return Response(file.body, mimetype=file.mimetype, headers=headers)
 

@@ -1,0 +1,122 @@
+"""What the staff console's lists and reports read: the queue, a ticket, a period's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from helpcenter.articles.models import SearchCount
+from helpcenter.sla import PENDING, response_state
+from helpcenter.sla.reports import TicketFacts
+from helpcenter.tickets.models import STATUSES, DeflectionCount, Ticket
+
+from .models import StaffUser
+
+#: Statuses of the tickets the queue shows by default.
+ACTIVE = ("new", "open", "waiting")
+QUEUE_FILTERS = ("status", "category", "priority", "product", "language", "q")
+#: A pending first response due within this is shown as due soon.
+DUE_SOON = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue."""
+
+    tickets: list[Ticket]
+    total: int
+    page: int
+    pages: int
+
+
+def queue_page(session: Session, filters: Mapping[str, str], page: int, size: int) -> QueuePage:
+    """Tickets in order of first-response deadline, filtered and searched, ``size`` a page.
+
+    ``filters`` holds the values of :data:`QUEUE_FILTERS` (empty for none);
+    status ``active`` (the default) means new, open or waiting.
+    """
+    query = select(Ticket)
+    status = filters.get("status") or "active"
+    if status == "active":
+        query = query.where(Ticket.status.in_(ACTIVE))
+    elif status in STATUSES:
+        query = query.where(Ticket.status == status)
+    for name in ("category", "priority", "product", "language"):
+        if filters.get(name):
+            query = query.where(getattr(Ticket, name) == filters[name])
+    if filters.get("q"):
+        like = f"%{filters['q']}%"
+        query = query.where(
+            or_(
+                Ticket.reference.ilike(like),
+                Ticket.subject.ilike(like),
+                Ticket.requester_email.ilike(like),
+                Ticket.requester_name.ilike(like),
+                Ticket.company.ilike(like),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // size))
+    page = max(1, min(page, pages))
+    tickets = session.scalars(
+        query.order_by(Ticket.first_response_due.is_(None), Ticket.first_response_due, Ticket.created_at)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return QueuePage(list(tickets), total, page, pages)
+
+
+def queue_state(ticket: Ticket, now: dt.datetime) -> str:
+    """The ticket's first-response state, with ``due_soon`` for a pending one due within the hour."""
+    state = response_state(ticket.first_response_due, ticket.first_response_at, now)
+    if state == PENDING and ticket.first_response_due - now <= DUE_SOON:
+        return "due_soon"
+    return state
+
+
+def ticket_by_reference(session: Session, reference: str) -> Ticket | None:
+    """The ticket with this reference, if any."""
+    return session.scalars(select(Ticket).filter_by(reference=reference.upper())).first()
+
+
+def tickets_created(session: Session, begin: dt.datetime, finish: dt.datetime) -> list[TicketFacts]:
+    """The facts of the tickets created in ``[begin, finish)``, oldest first."""
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.created_at >= begin, Ticket.created_at < finish).order_by(Ticket.created_at)
+    )
+    return [TicketFacts.from_ticket(ticket) for ticket in tickets]
+
+
+def funnel(session: Session, start: dt.date, end: dt.date) -> list[tuple[tuple[str, str], dict[str, int]]]:
+    """The deflection funnel of the days from ``start`` to ``end``: per language and product, stage to count."""
+    stages: dict[tuple[str, str], dict[str, int]] = {}
+    rows = session.execute(
+        select(DeflectionCount.lang, DeflectionCount.product, DeflectionCount.stage, func.sum(DeflectionCount.count))
+        .where(DeflectionCount.day >= start, DeflectionCount.day <= end)
+        .group_by(DeflectionCount.lang, DeflectionCount.product, DeflectionCount.stage)
+    )
+    for lang, product, stage, total in rows:
+        stages.setdefault((lang, product), {})[stage] = int(total or 0)
+    return sorted(stages.items())
+
+
+def top_queries(session: Session, *, found: bool, lang: str | None = None, limit: int = 20) -> list[SearchCount]:
+    """The queries searched most often (that found something, or nothing)."""
+    query = select(SearchCount).where(SearchCount.found.is_(found))
+    if lang:
+        query = query.where(SearchCount.lang == lang)
+    return list(session.scalars(query.order_by(SearchCount.count.desc(), SearchCount.query).limit(limit)))
+
+
+def all_staff(session: Session) -> list[StaffUser]:
+    """Every staff account, by address."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def staff_by_id(session: Session, user_id: int) -> StaffUser | None:
+    """The staff account with this id, if any."""
+    return session.get(StaffUser, user_id)

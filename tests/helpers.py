@@ -1,0 +1,112 @@
+"""Plain helpers of the test suite: where the content trees are, a valid ticket, a form's CSRF token.
+
+Fixtures live in ``conftest.py``; what is here is imported by the test
+modules that need it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from helpcenter.tickets.operations import TicketRequest
+
+TESTS = Path(__file__).resolve().parent
+#: The small content tree of the page tests.
+TEST_CONTENT = TESTS / "content"
+#: The demo content shipped with the project.
+PROJECT_CONTENT = TESTS.parent / "content"
+#: The multilingual tree of the search tests.
+SEARCH_CONTENT = TESTS / "search_content"
+
+#: The staff account the tests log in with, unless they say otherwise.
+STAFF_EMAIL = "agent@fulgur.example"
+STAFF_NAME = "Alex Agent"
+STAFF_PASSWORD = "correct horse battery staple"
+
+#: The ticket form as a customer fills it: technical assistance of high impact
+#: about the alert service of the demo content, suggested articles already seen.
+TICKET_FIELDS = MappingProxyType(
+    {
+        "category": "technical",
+        "product": "alerts",
+        "subject": "Alerts stopped arriving",
+        "description": "Since yesterday no SMS alert reaches my phone for the stadium site.",
+        "name": "Jeanne Martin",
+        "email": "jeanne@example.org",
+        "company": "Stade de Lyon",
+        "contract": "",
+        "impact": "high",
+        "language": "en",
+        "website": "",
+        "suggestions_seen": "1",
+    }
+)
+
+#: Debian's Chromium, which Playwright drives (it never downloads a browser of its own).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The flags this machine needs: no sandbox as root, and no calls to Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Browser tests need Chromium: skipped without it, except on CI where ``make test`` installs it.
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it on CI)",
+)
+
+POSTGRES_ADMIN_URL = os.environ.get("HELPCENTER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in ``html``."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def ticket_request(**changes) -> TicketRequest:
+    """What the form hands to ``create_ticket`` for a French customer's technical ticket of high priority."""
+    fields = {
+        "category": "technical",
+        "product": "alerts",
+        "subject": "Alerts stopped",
+        "description": "No alert since yesterday.",
+        "requester_name": "Jeanne",
+        "requester_email": "jeanne@example.org",
+        "company": "",
+        "contract_number": "",
+        "priority": "high",
+        "language": "fr",
+        "site_language": "fr",
+        **changes,
+    }
+    return TicketRequest(**fields)
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used for the tests, or None when it can."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except SQLAlchemyError as exc:  # no server, no database, no driver: skip, saying why
+        return f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}: {exc}"
+    return None

@@ -1,0 +1,60 @@
+"""Our adjustments of libraries' private internals: each fails loudly when the internal changes.
+
+Flask-Limiter's before-request check and Flask-Login's remember-cookie hook
+are adjusted in ``helpcenter/extensions.py`` for speed.  An upgrade that
+renames or reshapes either must stop the app at start-up with a message
+naming the internal, never undo the adjustment silently.  (Whoosh's postings
+internals are guarded in ``tests/test_search_internals.py``.)
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask_limiter import Limiter
+from flask_login import LoginManager
+
+from helpcenter import create_app
+from helpcenter.extensions import LibraryChanged, limiter, login_manager
+
+SETTINGS = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": "sqlite://"}
+
+
+def test_the_limiter_check_runs_only_outside_the_public_pages():
+    app = create_app(SETTINGS)
+    hooks = app.before_request_funcs[None]
+    assert limiter._check_request_limit not in hooks, "the library's own check was replaced"
+    assert any(hook.__name__ == "check_limited_views" for hook in hooks)
+
+
+def test_the_remember_cookie_hook_is_gone():
+    app = create_app(SETTINGS)
+    assert login_manager._update_remember_cookie not in app.after_request_funcs[None]
+
+
+INTERNALS = [
+    pytest.param(Limiter, "_check_request_limit", lambda app: app.before_request_funcs[None], id="flask-limiter"),
+    pytest.param(LoginManager, "_update_remember_cookie", lambda app: app.after_request_funcs[None], id="flask-login"),
+]
+
+
+def upgrade(monkeypatch, owner, internal, hooks, *, keep_the_name: bool) -> None:
+    """Make ``owner`` behave like a release that registers its hook under another name."""
+    original = owner.init_app
+
+    def init_app(self, app, *args, **kwargs):
+        original(self, app, *args, **kwargs)
+        registered = hooks(app)
+        hook = getattr(self, internal)
+        registered[registered.index(hook)] = lambda *values: hook(*values)
+        if not keep_the_name:
+            monkeypatch.delattr(owner, internal)
+
+    monkeypatch.setattr(owner, "init_app", init_app)
+
+
+@pytest.mark.parametrize(("owner", "internal", "hooks"), INTERNALS)
+@pytest.mark.parametrize("keep_the_name", [False, True], ids=["renamed", "another-hook"])
+def test_a_changed_library_stops_the_app_saying_which_internal(monkeypatch, owner, internal, hooks, keep_the_name):
+    upgrade(monkeypatch, owner, internal, hooks, keep_the_name=keep_the_name)
+    with pytest.raises(LibraryChanged, match=rf"{owner.__name__}\.{internal} is no longer a request hook"):
+        create_app(SETTINGS)
