@@ -5,6 +5,8 @@ drill (tests/test_drill.py); these tests pin down each thing the app must
 do for it to work.
 """
 
+import contextlib
+import datetime as dt
 import socket
 import uuid
 
@@ -125,49 +127,53 @@ class LosesTheDatabase(Inbox):
         super().handle_message(message)
 
 
+def queue_mail(app) -> tuple[int, dt.datetime]:
+    """One mail in the app's outbox: its id and when it is due."""
+    with database(app).sessions() as session:
+        mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
+        session.commit()
+        return mail.id, mail.next_attempt_at
+
+
+@contextlib.contextmanager
+def smtp_server(inbox: Inbox):
+    """A real SMTP server on loopback handing what it receives to ``inbox``; yields the outbox's channels."""
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mail_over(port)
+    finally:
+        controller.stop()
+
+
 def test_a_mail_sent_while_the_database_is_lost_is_marked_sent_and_not_sent_again(app_factory, database_url):
     name = f"hc-{uuid.uuid4().hex[:12]}"
     app = app_factory(DATABASE_URL=with_query(database_url, application_name=name), index=False)
     sessions = database(app).sessions
-    with sessions() as session:
-        enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
-        session.commit()
-    port = free_port()
+    queue_mail(app)
     inbox = LosesTheDatabase(name)
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        channels = mail_over(port)
+    with smtp_server(inbox) as channels:
         assert deliver_pending(sessions, channels) == 1
         assert inbox.cut, "the connection was cut between the SMTP server's acceptance and the 'sent' mark"
         with sessions() as session:
             [row] = session.scalars(select(OutboxMessage)).all()
         assert row.sent_at is not None and row.attempts == 1
         assert deliver_pending(sessions, channels, now=utcnow() + 2 * CLAIM) == 0
-    finally:
-        controller.stop()
     assert len(inbox.messages) == 1, "sent once"
 
 
 def test_a_resent_mail_keeps_its_message_id(app_factory, database_url):
-    port = free_port()
     app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
-    with sessions() as session:
-        enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
-        session.commit()
-    channels = mail_over(port)
+    queue_mail(app)
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as channels:
         assert deliver_pending(sessions, channels) == 1
         with sessions() as session:
             session.execute(OutboxMessage.__table__.update().values(sent_at=None))
             session.commit()
         assert deliver_pending(sessions, channels, now=utcnow() + 2 * CLAIM) == 1
-    finally:
-        controller.stop()
     first, second = inbox.messages
     assert first["Message-ID"] == second["Message-ID"], "a receiver can tell the same mail sent twice"
     assert first["Message-ID"].endswith("@fulgur.example>")
@@ -176,38 +182,26 @@ def test_a_resent_mail_keeps_its_message_id(app_factory, database_url):
 def test_a_claim_written_though_its_commit_was_lost_is_still_the_claimer_s(app_factory, database_url):
     app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
-    with sessions() as session:
-        mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
-        session.commit()
-        planned = mail.next_attempt_at
+    mail_id, planned = queue_mail(app)
     claim = utcnow() + CLAIM
     for _attempt in range(2):  # the second time, as after a commit whose answer never came
         with sessions.begin() as session:
-            assert _claim(session, mail.id, planned, claim) is not None
+            assert _claim(session, mail_id, planned, claim) is not None
     with sessions.begin() as session:
-        assert _claim(session, mail.id, planned, claim + CLAIM) is None, "anyone else's claim is refused"
+        assert _claim(session, mail_id, planned, claim + CLAIM) is None, "anyone else's claim is refused"
 
 
 def test_a_mail_whose_sender_died_holding_it_goes_once_its_claim_lapses(app_factory, database_url):
-    port = free_port()
     app = app_factory(DATABASE_URL=database_url, index=False)
     sessions = database(app).sessions
-    with sessions() as session:
-        mail = enqueue(session, Mail("jeanne@example.org", "Your ticket", "Body"))
-        session.commit()
-        planned = mail.next_attempt_at
+    mail_id, planned = queue_mail(app)
     claimed_at = utcnow()
     with sessions.begin() as session:  # a sender claims it, then is killed (-9)
-        assert _claim(session, mail.id, planned, claimed_at + CLAIM) is not None
-    channels = mail_over(port)
+        assert _claim(session, mail_id, planned, claimed_at + CLAIM) is not None
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as channels:
         assert deliver_pending(sessions, channels, now=claimed_at + CLAIM / 2) == 0, "not while the claim holds"
         assert deliver_pending(sessions, channels, now=claimed_at + CLAIM) == 1
-    finally:
-        controller.stop()
     assert len(inbox.messages) == 1
 
 
