@@ -15,8 +15,8 @@ from flask.cli import AppGroup, FlaskGroup
 from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
 from helpcenter.db import database, get_session, upgrade, write_revision
-from helpcenter.library import content_store, current_policies
 from helpcenter.jobs import JobRunner
+from helpcenter.library import content_store, current_policies
 from helpcenter.outbox import channels, deliver_pending
 from helpcenter.search import build
 from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due

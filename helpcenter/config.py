@@ -62,7 +62,9 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
     proxy_count = _count(get("PROXY_COUNT", "0"), "HELPCENTER_PROXY_COUNT", "proxies")
     base_url = get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
-        raise ConfigError(f"HELPCENTER_BASE_URL: expected an address such as https://help.example.com, got {base_url!r}")
+        raise ConfigError(
+            f"HELPCENTER_BASE_URL: expected an address such as https://help.example.com, got {base_url!r}"
+        )
     trusted_hosts = [host.strip().lower() for host in get("TRUSTED_HOSTS").split(",") if host.strip()]
     return {
         "SECRET_KEY": get("SECRET_KEY") or None,

@@ -65,6 +65,8 @@ def app_factory(tmp_path):
             "CONTENT_DIR": str(content),
             "INDEX_DIR": str(index_dir),
             "CACHE_DIR": str(tmp_path / "cache"),
+            # Absolute links (mails, canonical links) name the test client's own host.
+            "BASE_URL": "http://localhost",
             **settings,
         }
         app = create_app(config)

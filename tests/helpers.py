@@ -6,9 +6,17 @@ modules that need it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
 
@@ -110,3 +118,65 @@ def postgres_unavailable() -> str | None:
     except SQLAlchemyError as exc:  # no server, no database, no driver: skip, saying why
         return f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}: {exc}"
     return None
+
+
+ROOT = TESTS.parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    tmp_path: Path, settings: dict[str, str], *, workers: int = 1
+) -> Iterator[tuple[str, Callable[[], str]]]:
+    """The site under gunicorn (``gunicorn.conf.py``) on a free loopback port: ``(base_url, read_log)``.
+
+    ``settings`` adds ``HELPCENTER_*``/``GUNICORN_*`` variables to a working
+    set (its own SQLite database under ``tmp_path`` unless it names one);
+    the database is migrated first.  ``read_log()`` gives what gunicorn
+    logged so far, its access log included.
+    """
+    port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "HELPCENTER_SECRET_KEY": "gunicorn-test-secret",
+        "HELPCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        "HELPCENTER_INDEX_DIR": str(tmp_path / "index"),
+        "HELPCENTER_CACHE_DIR": str(tmp_path / "cache"),
+        "HELPCENTER_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_ACCESSLOG": "-",
+        **settings,
+    }
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "helpcenter", "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [bin_dir / "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.25)
+            else:
+                pytest.fail("gunicorn did not become ready: " + log_path.read_text()[-2000:])
+            yield base, log_path.read_text
+        finally:
+            process.terminate()
+            process.wait(20)

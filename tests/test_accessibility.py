@@ -71,7 +71,7 @@ def submit_ticket(page, base: str, lang: str) -> None:
     if interstitial.count():
         with page.expect_navigation():
             interstitial.click()
-    page.wait_for_url(re.compile(rf"/{lang}/tickets/HC-\d{{4}}-\d{{6}}\?token=.+&created=1"))
+    page.wait_for_url(re.compile(rf"/{lang}/tickets/HC-\d{{4}}-\d{{6}}\?token=[\w-]+$"))
 
 
 def file_ticket_directly(app, lang: str, ticket_form) -> None:
@@ -321,6 +321,8 @@ def test_ticket_form_with_the_keyboard_only(live_server, context_factory, script
         with page.expect_navigation():
             page.keyboard.press("Space")
 
-    assert "created=1" in page.url, f"the ticket was not filed: {page.url}\n{page.locator('main').inner_text()[:1000]}"
-    page.wait_for_url(re.compile(r"/en/tickets/HC-\d{4}-\d{6}\?token=.+&created=1"))
+    assert "/tickets/HC-" in page.url, (
+        f"the ticket was not filed: {page.url}\n{page.locator('main').inner_text()[:1000]}"
+    )
+    page.wait_for_url(re.compile(r"/en/tickets/HC-\d{4}-\d{6}\?token=[\w-]+$"))
     assert page.get_by_role("heading", name="Your ticket has been created").is_visible()

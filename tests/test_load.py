@@ -2,12 +2,7 @@
 
 import concurrent.futures
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +13,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from .helpers import POSTGRES_ADMIN_URL, PROJECT_CONTENT, TICKET_FIELDS, postgres_unavailable
+from .helpers import POSTGRES_ADMIN_URL, PROJECT_CONTENT, TICKET_FIELDS, gunicorn_server, postgres_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -35,60 +30,31 @@ def _redis_available() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """gunicorn with two workers over PostgreSQL, rate limits in Redis, the demo content."""
     for reason in (postgres_unavailable(), _redis_available()):
         if reason:
             pytest.skip(reason)
+    import redis
+
     redis.Redis.from_url(REDIS_URL).flushdb()
     schema = f"load_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     database_url = f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "HELPCENTER_SECRET_KEY": "load-test-secret",
+    settings = {
         "HELPCENTER_DATABASE_URL": database_url,
         "HELPCENTER_CONTENT_DIR": str(PROJECT_CONTENT),
-        "HELPCENTER_INDEX_DIR": str(tmp_path / "index"),
         "HELPCENTER_RATELIMIT_STORAGE": REDIS_URL,
-        "HELPCENTER_COOKIE_SECURE": "false",
         "HELPCENTER_TICKET_LIMIT": "1000 per minute",
         "HELPCENTER_SEARCH_API_LIMIT": f"{SEARCH_LIMIT} per minute",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
     }
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([bin_dir / "helpcenter", "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [bin_dir / "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.25)
-        else:
-            pytest.fail("gunicorn did not become ready: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
-        yield base, database_url
+        with gunicorn_server(tmp_path, settings, workers=2) as (base, _log):
+            yield base, database_url
     finally:
-        process.terminate()
-        process.wait(20)
-        log.close()
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

@@ -2,14 +2,14 @@
 
 import datetime as dt
 import re
-import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from helpcenter.db import database
-from helpcenter.mail import OutboxMail
+from helpcenter.db import database, utcnow
+from helpcenter.login_sessions import LoginSession
+from helpcenter.outbox.models import OutboxMessage
 from helpcenter.sla import IN_HOURS, OUT_OF_HOURS, first_response_due, load_policy_set
 from helpcenter.staff.models import StaffUser
 from helpcenter.staff.operations import AccountError, create_staff
@@ -65,11 +65,12 @@ def test_login_goes_back_where_asked_but_only_inside_staff(client, auth):
     assert auth.login(client, next_page="/staff/?status=all").headers["Location"] == "/staff/?status=all"
 
 
-def test_sessions_expire_after_an_idle_hour(client, auth):
+def test_sessions_expire_after_an_idle_hour(app, client, auth):
     auth.login(client)
     assert client.get("/staff/").status_code == 200
-    with client.session_transaction() as session:
-        session["staff_seen"] = time.time() - 61 * 60
+    with database(app).sessions() as session:
+        session.execute(update(LoginSession).values(last_seen_at=utcnow() - dt.timedelta(minutes=61)))
+        session.commit()
     response = client.get("/staff/")
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
     assert client.get("/staff/").status_code == 302, "and the session is gone"
@@ -194,7 +195,7 @@ def test_first_reply_records_the_first_response_met_or_breached(app, client, aut
     customer = client.get(f"/fr/tickets/{reference}?token={token}").get_data(as_text=True)
     assert "We are looking into it." in customer and "Fixed." in customer
     with database(app).sessions() as session:
-        mails = session.scalars(select(OutboxMail).where(OutboxMail.subject.contains("Réponse"))).all()
+        mails = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains("Réponse"))).all()
         assert len(mails) == 2 and mails[0].recipient == "jeanne@example.org"
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from helpcenter.db import database
-from helpcenter.mail import Mail, OutboxMail
+from helpcenter.outbox import Mail, OutboxMessage
 from helpcenter.sla import load_policy_set
 from helpcenter.tickets.models import Ticket
 from helpcenter.tickets.operations import create_ticket, find_ticket, set_priority
@@ -32,7 +32,7 @@ def test_create_track_and_reprioritise(app_factory, database_url):
         assert ticket.reference == f"HC-2026-{ticket.id:06d}"
         assert ticket.window == "out_of_hours" and ticket.target_minutes == 24 * 60
         assert ticket.first_response_due == created + dt.timedelta(hours=24)
-        assert session.scalar(select(func.count()).select_from(OutboxMail)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
     with database(app).sessions() as session:
         stored = find_ticket(session, ticket.reference, token)
         assert stored is not None and stored.created_at == created

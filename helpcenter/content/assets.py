@@ -36,7 +36,11 @@ def check_assets(assets_dir: Path) -> list[Problem]:
     problems = []
     for path in sorted(assets_dir.rglob("*")):
         relative = path.relative_to(assets_dir)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts) and asset_type(path.name) is None:
+        if (
+            path.is_file()
+            and not any(part.startswith(".") for part in relative.parts)
+            and asset_type(path.name) is None
+        ):
             problems.append(
                 Problem(
                     f"assets/{relative.as_posix()}",

@@ -23,7 +23,8 @@ from helpcenter.db import database
 from helpcenter.jobs import Job, register_job
 
 from .delivery import Channel, DeliveryError, channels, deliver_in_background, deliver_pending, register_channel
-from .mail import CHANNEL as MAIL, Mail, MailChannel, SmtpSettings
+from .mail import CHANNEL as MAIL
+from .mail import Mail, MailChannel, SmtpSettings
 from .models import OutboxMessage
 from .operations import Outgoing, enqueue
 

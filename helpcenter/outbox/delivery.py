@@ -48,6 +48,7 @@ DATABASE_PATIENCE = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=1)
 #: After this many failed attempts (more than a day of retries) a message is given up, and logged.
 MAX_ATTEMPTS = 30
+SENT, ABANDONED, RETRY, BUSY = "sent", "abandoned", "retry", "busy"
 
 
 class DeliveryError(Exception):
@@ -84,40 +85,65 @@ def _waits_for_an_earlier_one(message: OutboxMessage):
 def deliver_pending(
     sessions: sessionmaker, channels: Mapping[str, Channel], *, now: dt.datetime | None = None, limit: int = 100
 ) -> int:
-    """Send the messages that are due on the given channels; returns how many were sent."""
+    """Send the messages that are due on the given channels (at most ``limit``); returns how many were sent.
+
+    A message that waited for an earlier one of its ticket goes in the same
+    call once that one is sent.
+    """
     now = now or utcnow()
-    with sessions() as session:
-        due = session.execute(
-            select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.abandoned_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                OutboxMessage.channel.in_(list(channels)),
-                OutboxMessage.ticket_id.is_(None) | ~_waits_for_an_earlier_one(OutboxMessage),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        ).all()
-    sent = 0
-    for message_id, planned in due:
-        claim = now + CLAIM
-        message = _lasting(sessions, partial(_claim, message_id=message_id, planned=planned, claim=claim))
-        if message is None:
-            continue  # another process has it
-        message.attempts += 1
-        try:
-            channels[message.channel].send(message)
-        except DeliveryError as exc:
-            _failed(message, str(exc), exc.permanent, now)
-        except Exception as exc:  # a fault in a channel must not stop the others: retried like any failure
-            log.exception("outbox message %s (%s) raised", message.id, message.channel)
-            _failed(message, f"{type(exc).__name__}: {exc}", False, now)
-        else:
-            message.sent_at, message.last_error = utcnow(), ""
-            sent += 1
-        _lasting(sessions, partial(_record, message=message, claim=claim))
+    sent = tried = 0
+    while tried < limit:
+        with sessions() as session:
+            due = session.execute(
+                select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.abandoned_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                    OutboxMessage.channel.in_(list(channels)),
+                    OutboxMessage.ticket_id.is_(None) | ~_waits_for_an_earlier_one(OutboxMessage),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit - tried)
+            ).all()
+        if not due:
+            break
+        outcomes = []
+        for message_id, planned in due:
+            tried += 1
+            outcomes.append(_deliver_one(sessions, channels, message_id, planned, now))
+        sent += outcomes.count(SENT)
+        if SENT not in outcomes and ABANDONED not in outcomes:
+            break  # nothing settled: what waits for these waits for their retries
     return sent
+
+
+def _deliver_one(
+    sessions: sessionmaker, channels: Mapping[str, Channel], message_id: int, planned: dt.datetime, now: dt.datetime
+) -> str:
+    """Claim and send one message: :data:`SENT`, :data:`ABANDONED`, :data:`RETRY` or :data:`BUSY` (claimed elsewhere).
+
+    The claim, and then what became of the message, are each written in a
+    transaction of their own that outlives a failover (:func:`_lasting`).
+    """
+    claim = now + CLAIM
+    message = _lasting(sessions, partial(_claim, message_id=message_id, planned=planned, claim=claim))
+    if message is None:
+        return BUSY  # another process has it
+    message.attempts += 1
+    try:
+        channels[message.channel].send(message)
+    except DeliveryError as exc:
+        _failed(message, str(exc), exc.permanent, now)
+    except Exception as exc:  # a fault in a channel must not stop the others: retried like any failure
+        log.exception("outbox message %s (%s) raised", message.id, message.channel)
+        _failed(message, f"{type(exc).__name__}: {exc}", False, now)
+    else:
+        message.sent_at, message.last_error = utcnow(), ""
+    _lasting(sessions, partial(_record, message=message, claim=claim))
+    if message.sent_at is not None:
+        return SENT
+    return ABANDONED if message.abandoned_at is not None else RETRY
 
 
 def _claim(session: Session, message_id: int, planned: dt.datetime, claim: dt.datetime) -> OutboxMessage | None:

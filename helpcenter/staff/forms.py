@@ -70,7 +70,9 @@ class PasswordForm(FlaskForm):
         _l("New password"),
         validators=[
             InputRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH)),
+            Length(
+                min=MIN_PASSWORD_LENGTH, max=1024, message=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+            ),
         ],
     )
     confirm = PasswordField(

@@ -152,7 +152,9 @@ def set_role(session: Session, user: StaffUser, role: str, *, by: StaffUser) -> 
     return user
 
 
-def set_active(session: Session, user: StaffUser, active: bool, *, by: StaffUser, now: dt.datetime | None = None) -> StaffUser:
+def set_active(
+    session: Session, user: StaffUser, active: bool, *, by: StaffUser, now: dt.datetime | None = None
+) -> StaffUser:
     """Enable or disable an account; disabling ends its sessions at once."""
     if user.id == by.id and not active:
         raise AccountError("own_account", "administrators cannot disable their own account")

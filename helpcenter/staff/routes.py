@@ -30,7 +30,17 @@ from helpcenter.tickets.operations import add_note, first_response_deadline, rep
 
 from .chart import sla_chart_svg
 from .export import sla_csv
-from .forms import ROLE_NAMES, LoginForm, NewStaffForm, NoteForm, PasswordForm, PriorityForm, ReplyForm, RoleForm, StatusForm
+from .forms import (
+    ROLE_NAMES,
+    LoginForm,
+    NewStaffForm,
+    NoteForm,
+    PasswordForm,
+    PriorityForm,
+    ReplyForm,
+    RoleForm,
+    StatusForm,
+)
 from .labels import ACCOUNT_ERRORS, TRANSLATION_STATUS_NAMES
 from .login import (
     end_current_session,
@@ -250,7 +260,9 @@ def accounts():
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            user = create_staff(session, email=form.email.data, name=form.name.data or "", role=form.role.data, password=None)
+            user = create_staff(
+                session, email=form.email.data, name=form.name.data or "", role=form.role.data, password=None
+            )
         except AccountError as error:
             form.email.errors.append(ACCOUNT_ERRORS[error.reason])
         else:
@@ -258,7 +270,7 @@ def accounts():
             flash(_("Account created; %(email)s has been sent a link to choose a password.", email=user.email))
             return redirect(url_for("staff.accounts"))
     status = 400 if form.errors else 200
-    return render_template("staff/accounts.html", form=form, users=all_staff(session), role_form=RoleForm()), status
+    return render_template("staff/accounts.html", form=form, users=all_staff(session), role_names=ROLE_NAMES), status
 
 
 def _account(user_id: int):
@@ -318,19 +330,33 @@ def force_reset(user_id: int):
     return redirect(url_for("staff.accounts"))
 
 
+#: Reports cover days of these years (beyond, dates are typing mistakes, and day arithmetic overflows).
+REPORT_YEARS = (2000, 2999)
+
+
+def _report_date(name: str, default: dt.date) -> dt.date:
+    """The date of parameter ``name``, or ``default``; a date outside :data:`REPORT_YEARS` is a 400."""
+    text = request.args.get(name, "")
+    try:
+        day = dt.date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+    if not REPORT_YEARS[0] <= day.year <= REPORT_YEARS[1]:
+        abort(
+            400,
+            description=_(
+                "Reports cover the years %(first)d to %(last)d.", first=REPORT_YEARS[0], last=REPORT_YEARS[1]
+            ),
+        )
+    return day
+
+
 def _period() -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
     """The period asked for (``start`` and ``end`` dates, end included), in Paris days."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     today = utcnow().astimezone(zone).date()
-    try:
-        end = dt.date.fromisoformat(request.args.get("end", "")) if request.args.get("end") else today
-        start = (
-            dt.date.fromisoformat(request.args.get("start", ""))
-            if request.args.get("start")
-            else end - dt.timedelta(days=DEFAULT_DAYS - 1)
-        )
-    except ValueError:
-        end, start = today, today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    end = _report_date("end", today)
+    start = _report_date("start", max(end - dt.timedelta(days=DEFAULT_DAYS - 1), dt.date(REPORT_YEARS[0], 1, 1)))
     if start > end:
         start, end = end, start
     begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
