@@ -13,9 +13,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    from . import caching, cli, config, db, errors, i18n, library, logs, outbox, security, templating
+    from . import caching, cli, config, db, errors, i18n, jira, library, logs, outbox, security, templating
+    from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
+    from .attachments.uploads import allow_files
     from .extensions import babel, csrf, init_limiter
     from .staff.login import init_login
     from .staff.routes import bp as staff_bp
@@ -29,6 +31,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.secure_cookies(app)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
+    # Before the CSRF check reads any form: views that take files accept bigger requests.
+    app.before_request(allow_files)
     csrf.init_app(app)
     init_limiter(app)
     init_login(app)
@@ -39,9 +43,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     logs.init_app(app)
-    for blueprint in (articles_bp, api_bp, tickets_bp, staff_bp):
+    for blueprint in (articles_bp, api_bp, tickets_bp, account_bp, staff_bp):
         app.register_blueprint(blueprint)
     outbox.init_app(app)
+    jira.init_app(app)
     cli.init_app(app)
     # Last: its middleware answers kept pages in front of everything above,
     # and the guard's (proxies, trusted hosts) come before even that.

@@ -12,10 +12,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from helpcenter.account.operations import OrganisationError, OrganisationFacts, add_member, save_organisation
 from helpcenter.content import OK, Library, check_library
 from helpcenter.content.stamp import stamp_file
-from helpcenter.db import database, get_session, upgrade, write_revision
-from helpcenter.jobs import JobRunner
+from helpcenter.db import database, downgrade, get_session, upgrade, write_revision
+from helpcenter.jira import jira_settings, synchronise
+from helpcenter.jira.client import JiraError
+from helpcenter.jira.sync import SYNC_JOB
+from helpcenter.jobs import JobRunner, job_lock
 from helpcenter.library import content_store, current_policies
 from helpcenter.outbox import channels, deliver_pending
 from helpcenter.search import build
@@ -32,6 +36,14 @@ def db_upgrade_command(revision: str) -> None:
     """Apply the database migrations."""
     upgrade(current_app, revision)
     click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@db_cli.command("downgrade")
+@click.option("--revision", required=True, help="The revision to go back to (base: an empty database).")
+def db_downgrade_command(revision: str) -> None:
+    """Undo the database migrations after a revision (to roll a release back)."""
+    downgrade(current_app, revision)
+    click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is at {revision}.")
 
 
 @db_cli.command("revision")
@@ -68,6 +80,26 @@ def jobs_run_command(once: bool) -> None:
         runner.run_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
+
+
+jira_cli = AppGroup("jira", help="The Jira Service Management channel.")
+
+
+@jira_cli.command("sync")
+def jira_sync_command() -> None:
+    """Apply what changed in JSM since the last run (what webhooks missed); one server runs it at a time."""
+    app = current_app._get_current_object()
+    if jira_settings(app) is None:
+        raise click.ClickException("the Jira channel is off: set HELPCENTER_JIRA_URL (README: Connecting JSM)")
+    with job_lock(app, SYNC_JOB) as held:
+        if not held:
+            click.echo("Another server is reconciling with Jira now; nothing done.")
+            return
+        try:
+            report = synchronise(app)
+        except JiraError as exc:
+            raise click.ClickException(f"Jira could not be reached or refused: {exc}") from None
+    click.echo(f"Reconciled with Jira: {report}.")
 
 
 content_cli = AppGroup("content", help="Check and maintain the Markdown content.")
@@ -294,11 +326,54 @@ def staff_create_command(email: str, name: str, role: str) -> None:
     click.echo(f"Created {user.role} account {user.email}.")
 
 
+org_cli = AppGroup("org", help="Manage customer organisations (who belongs, their contracts and products).")
+
+
+@org_cli.command("create")
+@click.option("--name", required=True, help="The organisation's name.")
+@click.option(
+    "--domain", "domains", multiple=True, help="Every address at this domain belongs to it (repeat for several)."
+)
+@click.option("--member", "members", multiple=True, help="An address that belongs to it (repeat for several).")
+@click.option("--contract", "contracts", multiple=True, help="A contract number it holds (repeat for several).")
+@click.option("--product", "products", multiple=True, help="A product it uses, as its tutorials' folder name (repeat).")
+@click.option("--share-tickets", is_flag=True, help="Members see their colleagues' tickets too.")
+def org_create_command(
+    name: str,
+    domains: tuple[str, ...],
+    members: tuple[str, ...],
+    contracts: tuple[str, ...],
+    products: tuple[str, ...],
+    share_tickets: bool,
+) -> None:
+    """Create a customer organisation."""
+    facts = OrganisationFacts(name, domains, members, contracts, products, share_tickets)
+    try:
+        organisation = save_organisation(get_session(), facts)
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created organisation {organisation.name}.")
+
+
+@org_cli.command("add-member")
+@click.option("--org", "name", required=True, help="The organisation's name.")
+@click.option("--email", required=True, help="The address to add.")
+def org_add_member_command(name: str, email: str) -> None:
+    """Add an address to an organisation."""
+    try:
+        organisation = add_member(get_session(), name, email)
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{email.strip().lower()} now belongs to {organisation.name}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command group."""
     app.cli.add_command(db_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(org_cli)
+    app.cli.add_command(jira_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(index_cli)

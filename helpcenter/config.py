@@ -60,6 +60,8 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
     page_cache_size = _count(get("PAGE_CACHE_SIZE", "1000"), "HELPCENTER_PAGE_CACHE_SIZE", "pages")
     page_cache_mb = _count(get("PAGE_CACHE_MB", "64"), "HELPCENTER_PAGE_CACHE_MB", "megabytes")
     proxy_count = _count(get("PROXY_COUNT", "0"), "HELPCENTER_PROXY_COUNT", "proxies")
+    attachment_files = _count(get("ATTACHMENT_MAX_FILES", "5"), "HELPCENTER_ATTACHMENT_MAX_FILES", "files")
+    attachment_mb = _count(get("ATTACHMENT_MAX_MB", "10"), "HELPCENTER_ATTACHMENT_MAX_MB", "megabytes")
     base_url = get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
         raise ConfigError(
@@ -107,11 +109,25 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         # Failed logins per account, from browsers that have not logged in to it before.
         "STAFF_ACCOUNT_LOGIN_LIMIT": "10 per 15 minutes",
         "SEARCH_PAGE_LIMIT": get("SEARCH_PAGE_LIMIT", "60 per minute"),
+        # Customer Area: sessions last a month unless the customer signs out;
+        # sign-in links are asked for at most so often, per client and per address.
+        "CUSTOMER_SESSION_DAYS": 30,
+        "SIGN_IN_LIMIT": get("SIGN_IN_LIMIT", "10 per hour"),
+        "SIGN_IN_ADDRESS_LIMIT": get("SIGN_IN_ADDRESS_LIMIT", "3 per 15 minutes"),
+        "ATTACHMENT_MAX_FILES": attachment_files,
+        "ATTACHMENT_MAX_MB": attachment_mb,
         "FEEDBACK_LIMIT": get("FEEDBACK_LIMIT", "30 per hour"),
         # Votes without a session (each one would count anew) on one article, per client.
         "FEEDBACK_ARTICLE_LIMIT": get("FEEDBACK_ARTICLE_LIMIT", "3 per day"),
         "TICKET_LIMIT": get("TICKET_LIMIT", "5 per minute;30 per hour"),
         "SEARCH_API_LIMIT": get("SEARCH_API_LIMIT", "120 per minute"),
+        # The Jira Service Management channel, off without a URL (checked by helpcenter.jira at start).
+        "JIRA_URL": get("JIRA_URL"),
+        "JIRA_USER": get("JIRA_USER"),
+        "JIRA_TOKEN": get("JIRA_TOKEN"),
+        "JIRA_SERVICE_DESK": get("JIRA_SERVICE_DESK"),
+        "JIRA_WEBHOOK_SECRET": get("JIRA_WEBHOOK_SECRET"),
+        "JIRA_CONFIG": get("JIRA_CONFIG"),
     }
 
 

@@ -165,6 +165,11 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     command.upgrade(_alembic_config(db), revision)
 
 
+def downgrade(app: Flask, revision: str) -> None:
+    """Undo the migrations after ``revision`` (``base``: all of them)."""
+    command.downgrade(_alembic_config(database(app)), revision)
+
+
 def write_revision(app: Flask, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     command.revision(_alembic_config(database(app)), message=message, autogenerate=True)

@@ -7,9 +7,9 @@ import re
 import unicodedata
 from urllib.parse import urlencode
 
-from babel import Locale, numbers
+from babel import Locale, numbers, units
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, format_timedelta, get_locale
 
 from .content import page_url
 from .i18n import language_name
@@ -88,6 +88,16 @@ def format_share(share: float) -> str:
     return numbers.format_percent(shown_share(share), locale=get_locale(), decimal_quantization=False)
 
 
+def format_size(size: int) -> str:
+    """A file's size as people read it, in the reader's locale: ``850 B``, ``12 kB``, ``3.4 MB``."""
+    locale = get_locale()
+    if size < 1000:
+        return units.format_unit(size, "digital-byte", "short", locale=locale)
+    if size < 1_000_000:
+        return units.format_unit(round(size / 1000), "digital-kilobyte", "short", locale=locale)
+    return units.format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=locale)
+
+
 def has_endpoint(name: str) -> bool:
     """Whether the app has a view called ``name`` (pages link only to what exists)."""
     return name in current_app.view_functions
@@ -122,12 +132,14 @@ def init_app(app: Flask) -> None:
         country_name,
         format_date,
         format_datetime,
+        format_decimal,
         format_duration,
         has_endpoint,
         input_attributes,
         explain_deadline,
         format_timedelta,
         format_share,
+        format_size,
     ):
         app.add_template_global(helper)
     app.add_template_global(clock_time, "format_time")

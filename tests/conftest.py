@@ -5,6 +5,7 @@ browsers on them, a staff login through the real form, and tickets filed the qui
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -12,12 +13,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from helpcenter import create_app
 from helpcenter.db import database, upgrade
 from helpcenter.library import content_store, current_policies, search_service
+from helpcenter.outbox.models import OutboxMessage
 from helpcenter.search import build
 from helpcenter.staff.operations import create_staff, find_staff
 from helpcenter.tickets.operations import create_ticket
@@ -32,10 +35,13 @@ from .helpers import (
     STAFF_PASSWORD,
     TEST_CONTENT,
     TICKET_FIELDS,
+    Inbox,
     csrf_token,
+    free_port,
     postgres_unavailable,
     ticket_request,
 )
+from .jsm_standin import JsmStandIn, app_settings
 
 # The shipped trees never change during a run: each is loaded once, and indexed once.
 _LIBRARIES: dict = {}
@@ -179,6 +185,36 @@ def auth():
     return StaffAuth()
 
 
+class CustomerAuth:
+    """Customers sign in the way a person does: the form mails a link, the link is opened."""
+
+    def link(self, client, email: str, lang: str = "en", next_page: str | None = None) -> str:
+        """Ask for a sign-in link through the form; the link (a path) as the mail in the outbox carries it."""
+        app = client.application
+        token = csrf_token(client.get(f"/{lang}/account/sign-in").get_data(as_text=True))
+        data = {"csrf_token": token, "email": email, "next": next_page or ""}
+        assert client.post(f"/{lang}/account/sign-in", data=data).status_code == 200
+        with database(app).sessions() as session:
+            mail = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.recipient == email.strip().lower())
+                .order_by(OutboxMessage.id.desc())
+            ).first()
+        match = re.search(re.escape(app.config["BASE_URL"]) + r"(/\w\w/account/sign-in/\S+)", mail.body)
+        assert match, mail.body
+        return match.group(1)
+
+    def sign_in(self, client, email: str, lang: str = "en"):
+        """Sign ``client`` in as ``email``; returns the answer to opening the link."""
+        return client.get(self.link(client, email, lang))
+
+
+@pytest.fixture
+def customer():
+    """Sign customers in: ``customer.sign_in(client, email)``, or just get a link with ``customer.link(...)``."""
+    return CustomerAuth()
+
+
 @pytest.fixture
 def file_ticket():
     """File a ticket the quick way: ``file_ticket(app, created=None, **changes) -> (reference, token)``.
@@ -232,19 +268,68 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
+# -- a real SMTP server on loopback ----------------------------------------------------
+
+
+@pytest.fixture
+def port():
+    """A free port on loopback, for the SMTP server."""
+    return free_port()
+
+
+@pytest.fixture
+def smtp_server(port):
+    """A real SMTP server (aiosmtpd) on loopback at ``port``; its messages in ``.messages``."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+# -- Jira Service Management ---------------------------------------------------------
+
+
+@pytest.fixture
+def jsm():
+    """A JSM site on loopback (:class:`tests.jsm_standin.JsmStandIn`), stopped after the test."""
+    site = JsmStandIn().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def jira_app(app_factory, jsm):
+    """The app over the test content, with the Jira channel connected to the ``jsm`` stand-in."""
+    return app_factory(**app_settings(jsm))
+
+
 # -- a real browser on a real server -------------------------------------------------
 
 
 @pytest.fixture
-def live_server(demo_app):
+def serve():
+    """Serve apps on loopback with real HTTP servers in threads: ``serve(app) -> base_url``; stopped after the test."""
+    running = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # A short poll interval: shutting the server down after each test stays quick.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(demo_app, serve):
     """The demo app served on loopback by a real HTTP server in a thread: ``(app, base_url)``."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    # A short poll interval: shutting the server down after each test stays quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield demo_app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    return demo_app, serve(demo_app)
 
 
 @pytest.fixture(scope="module")

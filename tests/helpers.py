@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from aiosmtpd.handlers import Message
 from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -87,6 +88,22 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def file_in_browser(page, base: str, *, subject: str, description: str, impact: str = "Average") -> str:
+    """File a technical ticket through the form in a browser page, as Jeanne Martin; returns its reference."""
+    page.goto(f"{base}/en/tickets/new")
+    page.get_by_label("Technical assistance").check()
+    page.get_by_label(impact).check()
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Description").fill(description)
+    page.get_by_label("Your name").fill("Jeanne Martin")
+    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
+    page.get_by_role("button", name="Submit ticket").click()
+    if page.get_by_role("heading", name="Before you send your ticket").count():
+        page.get_by_role("button", name="Submit ticket").click()
+    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
+    return page.locator("dd.reference").inner_text()
 
 
 def ticket_request(**changes) -> TicketRequest:
@@ -180,3 +197,14 @@ def gunicorn_server(
         finally:
             process.terminate()
             process.wait(20)
+
+
+class Inbox(Message):
+    """Keeps every message an SMTP server (aiosmtpd) receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)

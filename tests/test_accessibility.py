@@ -28,6 +28,9 @@ PAGES = (
     "ticket-confirmation",
     "staff-queue",
     "staff-ticket",
+    "account-sign-in",
+    "account-home",
+    "account-ticket",
 )
 PHONE = {"width": 375, "height": 740}
 
@@ -94,7 +97,13 @@ def log_in_staff(app, page, base: str, auth) -> None:
     page.wait_for_url(re.compile(r"/staff/(\?.*)?$"))
 
 
-def open_page(app, page, base: str, lang: str, name: str, *, auth, ticket_form) -> None:
+def sign_in_customer(app, page, base: str, lang: str, customer) -> None:
+    """Sign a customer in through the link a mail would carry, in the browser."""
+    page.goto(base + customer.link(app.test_client(), "jeanne@example.org", lang))
+    page.wait_for_url(re.compile(rf"/{lang}/account/$"))
+
+
+def open_page(app, page, base: str, lang: str, name: str, *, auth, ticket_form, customer) -> None:
     """Go to one of the key pages, in ``lang``, doing what it takes to reach it."""
     if name == "home":
         page.goto(f"{base}/{lang}/")
@@ -123,6 +132,17 @@ def open_page(app, page, base: str, lang: str, name: str, *, auth, ticket_form) 
         with page.expect_navigation():
             page.locator("table.queue th a").first.click()
         page.wait_for_url(re.compile(r"/staff/tickets/HC-"))
+    elif name == "account-sign-in":
+        page.goto(f"{base}/{lang}/account/sign-in")
+    elif name == "account-home":
+        file_ticket_directly(app, lang, ticket_form)
+        sign_in_customer(app, page, base, lang, customer)
+    elif name == "account-ticket":
+        file_ticket_directly(app, lang, ticket_form)
+        sign_in_customer(app, page, base, lang, customer)
+        with page.expect_navigation():
+            page.locator("table.my-tickets th a").first.click()
+        page.wait_for_url(re.compile(rf"/{lang}/account/tickets/HC-"))
     else:  # pragma: no cover - a typo in PAGES
         raise ValueError(name)
     page.wait_for_load_state()
@@ -196,12 +216,14 @@ def assert_focus_visible(page) -> None:
 
 @pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_serious_axe_violations(live_server, context_factory, auth, ticket_form, axe_script, lang, page_name):
+def test_no_serious_axe_violations(
+    live_server, context_factory, auth, ticket_form, customer, axe_script, lang, page_name
+):
     app, base = live_server
     # The site's Content-Security-Policy (script-src 'self') would block the injected axe.
     context = context_factory(bypass_csp=True, locale=lang)
     page = context.new_page()
-    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form)
+    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form, customer=customer)
     # The staff console follows the browser's language (Accept-Language, from the locale).
     assert page.locator("html").get_attribute("lang") == lang, f"{page.url} is not in {lang}"
     violations = run_axe(page, axe_script)
@@ -215,11 +237,11 @@ def test_no_serious_axe_violations(live_server, context_factory, auth, ticket_fo
 
 @pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("lang", ("en", "fr"))
-def test_pages_fit_a_phone(live_server, context_factory, auth, ticket_form, lang, page_name):
+def test_pages_fit_a_phone(live_server, context_factory, auth, ticket_form, customer, lang, page_name):
     app, base = live_server
     context = context_factory(viewport=PHONE, locale=lang, is_mobile=True, has_touch=True)
     page = context.new_page()
-    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form)
+    open_page(app, page, base, lang, page_name, auth=auth, ticket_form=ticket_form, customer=customer)
     widths = page.evaluate("({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })")
     if widths["scroll"] > widths["inner"] + 1:
         wide = page.evaluate(

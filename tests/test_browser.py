@@ -1,13 +1,14 @@
 """The ticket form's script in a real browser: Debian's Chromium driven by Playwright."""
 
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
 from helpcenter.db import database
 from helpcenter.tickets.models import DeflectionCount
 
-from .helpers import STAFF_EMAIL, STAFF_PASSWORD, needs_chromium
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, file_in_browser, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -69,18 +70,9 @@ def test_triage_from_login_to_reply(live_server, context_factory, auth):
     app, base = live_server
     auth.account(app)
     page = context_factory().new_page()
-    page.goto(f"{base}/en/tickets/new")
-    page.get_by_label("Technical assistance").check()
-    page.get_by_label("Average").check()
-    page.get_by_label("Subject").fill("Map does not load")
-    page.get_by_label("Description").fill("The storm map stays blank in Firefox since this morning.")
-    page.get_by_label("Your name").fill("Jeanne Martin")
-    page.get_by_label("Email", exact=True).fill("jeanne@example.org")
-    page.get_by_role("button", name="Submit ticket").click()
-    if page.get_by_role("heading", name="Before you send your ticket").count():
-        page.get_by_role("button", name="Submit ticket").click()
-    page.wait_for_url(re.compile(r"/en/tickets/HC-"))
-    reference = page.locator("dd.reference").inner_text()
+    reference = file_in_browser(
+        page, base, subject="Map does not load", description="The storm map stays blank in Firefox since this morning."
+    )
     customer_url = page.url
 
     staff = context_factory().new_page()
@@ -126,3 +118,34 @@ def test_a_vote_from_the_article_page_is_taken_and_one_from_another_site_is_refu
     assert navigation.value.status == 403
     with database(app).sessions() as session:
         assert [vote.helpful for vote in session.scalars(select(ArticleFeedback))] == [True]
+
+
+def test_a_customer_signs_in_from_the_mail_and_replies_with_a_file(
+    live_server, context_factory, customer, file_ticket, tmp_path
+):
+    app, base = live_server
+    reference, _token = file_ticket(app, requester_email="jeanne@example.org", subject="Map shows no strokes")
+    link = customer.link(app.test_client(), "jeanne@example.org")
+    page = context_factory(accept_downloads=True).new_page()
+    page.goto(f"{base}/en/account/sign-in")
+    assert page.get_by_role("button", name="Send me a sign-in link").is_visible()
+    page.goto(base + link)
+    page.get_by_role("heading", name="My tickets").wait_for()
+    page.get_by_role("link", name=reference).click()
+    page.wait_for_url(re.compile(rf"/en/account/tickets/{reference}$"))
+
+    screenshot = tmp_path / "map.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40))
+    page.get_by_label("Your reply").fill("The map is blank; here is what I see.")
+    page.get_by_label("Attach files").set_input_files(str(screenshot))
+    page.get_by_role("button", name="Send reply").click()
+    page.get_by_text("Your reply has been sent.").wait_for()
+    message = page.locator("ol.conversation li.customer").last
+    assert "The map is blank" in message.inner_text()
+    with page.expect_download() as downloaded:
+        message.get_by_role("link", name="map.png").click()
+    assert Path(downloaded.value.path()).read_bytes() == screenshot.read_bytes()
+
+    page.get_by_role("button", name="Mark as resolved").click()
+    page.locator("dd.status").filter(has_text="Resolved").wait_for()
+    assert page.get_by_role("button", name="Reopen").is_visible()

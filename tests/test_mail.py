@@ -1,12 +1,10 @@
 """The outbox: mail through a real SMTP server on loopback, retries, order, channels that fail."""
 
 import datetime as dt
-import socket
 from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from helpcenter.db import database, utcnow
@@ -15,36 +13,7 @@ from helpcenter.outbox.delivery import MAX_ATTEMPTS, retry_delay
 from helpcenter.outbox.mail import MailChannel
 from helpcenter.tickets.models import Ticket
 
-
-class Inbox(Message):
-    """Keeps every message the server receives."""
-
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def port():
-    return free_port()
-
-
-@pytest.fixture
-def smtp_server(port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox
-    controller.stop()
+from .helpers import Inbox
 
 
 @pytest.fixture

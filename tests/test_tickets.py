@@ -107,11 +107,13 @@ def test_general_questions_have_no_committed_time(demo_app, demo_client, ticket_
         assert ticket.first_response_due is None and ticket.priority is None and ticket.window is None
 
 
-def test_a_contract_number_selects_its_policy(demo_app, demo_client, ticket_form):
+def test_a_contract_number_typed_by_anyone_is_only_claimed(demo_app, demo_client, ticket_form):
     demo_client.post("/en/tickets/new", data=ticket_form(demo_client, contract="ful-premium-001", impact="high"))
     with database(demo_app).sessions() as session:
         ticket = session.scalars(select(Ticket)).one()
-        assert ticket.policy_code == "premium" and ticket.target_minutes in (30, 120)
+        assert (ticket.policy_code, ticket.contract_verified, ticket.contract_number) == ("default", False, "ful-premium-001")
+        assert ticket.target_minutes in (60, 720), "the standard policy's High target"
+        assert [event.kind for event in ticket.events] == ["created", "contract_claimed"]
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,10 @@ from .policy import PRIORITIES
 
 __all__ = [
     "ComplianceRow",
+    "Rating",
+    "Satisfaction",
+    "SatisfactionRow",
+    "satisfaction",
     "SlaReport",
     "TicketFacts",
     "WINDOWS",
@@ -254,3 +258,52 @@ def shown_share(share: float) -> float:
     elif tenths <= 0 and share > 0:
         tenths = 1
     return tenths / 1000
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One customer's rating of a resolved ticket: its priority (or None), who answered it, the score (1 to 5)."""
+
+    priority: str | None
+    agent: str
+    score: int
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    """Ratings of one group: how many, their mean, and the share of 4 and 5 ("satisfied")."""
+
+    key: str
+    ratings: int
+    mean: float | None
+    satisfied: float | None
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Customer satisfaction of a period: overall, per priority (the policy's order, then none) and per agent."""
+
+    overall: SatisfactionRow
+    by_priority: tuple[SatisfactionRow, ...]
+    by_agent: tuple[SatisfactionRow, ...]
+
+
+def _row(key: str, scores: list[int]) -> SatisfactionRow:
+    if not scores:
+        return SatisfactionRow(key, 0, None, None)
+    return SatisfactionRow(
+        key, len(scores), sum(scores) / len(scores), sum(score >= 4 for score in scores) / len(scores)
+    )
+
+
+def satisfaction(ratings: Iterable[Rating]) -> Satisfaction:
+    """Satisfaction per priority (``high``, ``average``, ``low``, then ``none``) and per agent (by name)."""
+    ratings = list(ratings)
+    priorities = [*PRIORITIES, "none"]
+    by_priority = tuple(
+        _row(priority, [rating.score for rating in ratings if (rating.priority or "none") == priority])
+        for priority in priorities
+    )
+    agents = sorted({rating.agent for rating in ratings})
+    by_agent = tuple(_row(agent, [rating.score for rating in ratings if rating.agent == agent]) for agent in agents)
+    return Satisfaction(_row("all", [rating.score for rating in ratings]), by_priority, by_agent)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
@@ -32,9 +41,10 @@ class PriorityForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    """Answer the customer (mailed in the ticket's language)."""
+    """Answer the customer (mailed in the ticket's language), with files."""
 
     body = TextAreaField(_l("Reply"), validators=[InputRequired(), Length(max=20000)])
+    files = MultipleFileField(_l("Attach files"))
 
 
 class NoteForm(FlaskForm):
@@ -79,3 +89,19 @@ class PasswordForm(FlaskForm):
         _l("The same password again"),
         validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+
+def lines(value: str | None) -> tuple[str, ...]:
+    """The non-blank lines (or comma-separated items) of a text box."""
+    return tuple(item.strip() for item in (value or "").replace(",", "\n").splitlines() if item.strip())
+
+
+class OrganisationForm(FlaskForm):
+    """A customer organisation: who belongs to it, what it holds."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    domains = TextAreaField(_l("E-mail domains (one a line)"), validators=[Length(max=5000)])
+    members = TextAreaField(_l("Addresses (one a line)"), validators=[Length(max=20000)])
+    contracts = TextAreaField(_l("Contract numbers (one a line)"), validators=[Length(max=5000)])
+    products = SelectMultipleField(_l("Products"), choices=[], validate_choice=False)
+    share_tickets = BooleanField(_l("Members see their colleagues' tickets"))

@@ -21,3 +21,11 @@ ACCOUNT_ERRORS = {
     "own_account": _l("You cannot change your own role or disable your own account."),
     "invalid_link": _l("This link has expired or was used already."),
 }
+
+#: Why an organisation could not be saved (``OrganisationError.reason``).
+ORGANISATION_ERRORS = {
+    "exists": _l("An organisation with this name exists already."),
+    "taken": _l("A domain or a contract number given here belongs to another organisation."),
+    "invalid": _l("A domain, an address or a contract number is not valid."),
+    "unknown": _l("There is no such organisation."),
+}

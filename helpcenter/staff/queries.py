@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from helpcenter.articles.models import SearchCount
 from helpcenter.sla import PENDING, response_state
-from helpcenter.sla.reports import TicketFacts
-from helpcenter.tickets.models import STATUSES, DeflectionCount, Ticket
+from helpcenter.sla.reports import Rating, TicketFacts
+from helpcenter.tickets.models import STATUSES, DeflectionCount, Ticket, TicketRating
 
 from .models import StaffUser
 
@@ -78,11 +78,6 @@ def queue_state(ticket: Ticket, now: dt.datetime) -> str:
     return state
 
 
-def ticket_by_reference(session: Session, reference: str) -> Ticket | None:
-    """The ticket with this reference, if any."""
-    return session.scalars(select(Ticket).filter_by(reference=reference.upper())).first()
-
-
 def tickets_created(session: Session, begin: dt.datetime, finish: dt.datetime) -> list[TicketFacts]:
     """The facts of the tickets created in ``[begin, finish)``, oldest first."""
     tickets = session.scalars(
@@ -120,3 +115,14 @@ def all_staff(session: Session) -> list[StaffUser]:
 def staff_by_id(session: Session, user_id: int) -> StaffUser | None:
     """The staff account with this id, if any."""
     return session.get(StaffUser, user_id)
+
+
+def ratings_of_tickets_created(session: Session, begin: dt.datetime, finish: dt.datetime) -> list[Rating]:
+    """The ratings of the tickets created in ``[begin, finish)``, each with the name of the agent who answered."""
+    names = dict(session.execute(select(StaffUser.email, StaffUser.name)).all())
+    rows = session.execute(
+        select(Ticket.priority, TicketRating.answered_by, TicketRating.score)
+        .join(TicketRating, TicketRating.ticket_id == Ticket.id)
+        .where(Ticket.created_at >= begin, Ticket.created_at < finish)
+    )
+    return [Rating(priority, names.get(agent, agent) or "–", score) for priority, agent, score in rows]

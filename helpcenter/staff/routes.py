@@ -12,21 +12,37 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from helpcenter.account.operations import OrganisationError, OrganisationFacts, organisation_facts, save_organisation
+from helpcenter.account.queries import all_organisations, organisation_by_id
 from helpcenter.articles.operations import feedback_tallies
+from helpcenter.attachments.labels import upload_error_text
+from helpcenter.attachments.operations import UploadError, check_uploads
+from helpcenter.attachments.responses import download
+from helpcenter.attachments.store import attachment_store
+from helpcenter.attachments.uploads import accepts_files, attachment_limits, uploads
 from helpcenter.content import STALE
 from helpcenter.content.frontmatter import split_front_matter
 from helpcenter.content.history import source_diff
 from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, search_tally
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
-from helpcenter.sla.reports import sla_report
+from helpcenter.sla.reports import satisfaction, sla_report
 from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
-from helpcenter.tickets.notifications import reply_mails
-from helpcenter.tickets.operations import add_note, first_response_deadline, reply, set_priority, set_status
+from helpcenter.tickets.notifications import reply_mails, status_mails
+from helpcenter.tickets.operations import (
+    add_note,
+    confirm_contract,
+    first_response_deadline,
+    reply,
+    set_priority,
+    set_status,
+)
+from helpcenter.tickets.queries import any_attachment, ticket_by_reference
 
 from .chart import sla_chart_svg
 from .export import sla_csv
@@ -35,13 +51,15 @@ from .forms import (
     LoginForm,
     NewStaffForm,
     NoteForm,
+    OrganisationForm,
     PasswordForm,
     PriorityForm,
     ReplyForm,
     RoleForm,
     StatusForm,
+    lines,
 )
-from .labels import ACCOUNT_ERRORS, TRANSLATION_STATUS_NAMES
+from .labels import ACCOUNT_ERRORS, ORGANISATION_ERRORS, TRANSLATION_STATUS_NAMES
 from .login import (
     end_current_session,
     known_device,
@@ -68,8 +86,8 @@ from .queries import (
     funnel,
     queue_page,
     queue_state,
+    ratings_of_tickets_created,
     staff_by_id,
-    ticket_by_reference,
     tickets_created,
     top_queries,
 )
@@ -178,22 +196,28 @@ def _ticket(reference: str) -> Ticket:
     return ticket
 
 
-@bp.route("/tickets/<reference>")
-def ticket(reference: str):
-    """Everything about one ticket, and what can be done with it."""
-    found = _ticket(reference)
+def _ticket_page(found: Ticket, reply_form: ReplyForm | None = None) -> str:
     policies = current_policies()
     return render_template(
         "staff/ticket.html",
         ticket=found,
         deadline=first_response_deadline(found, policies),
         policy=policies.policies.get(found.policy_code, policies.default),
+        claimed_policy=policies.for_contract(found.contract_number) if found.contract_number else None,
         state=queue_state(found, utcnow()),
         priority_form=PriorityForm(priority=found.priority or "average"),
-        reply_form=ReplyForm(),
+        reply_form=reply_form or ReplyForm(),
         note_form=NoteForm(),
         status_form=StatusForm(status=found.status),
+        action_form=FlaskForm(),
+        limits=attachment_limits(),
     )
+
+
+@bp.route("/tickets/<reference>")
+def ticket(reference: str):
+    """Everything about one ticket, and what can be done with it."""
+    return _ticket_page(_ticket(reference))
 
 
 @bp.route("/tickets/<reference>/priority", methods=["POST"])
@@ -203,18 +227,28 @@ def change_priority(reference: str):
     form = PriorityForm()
     if found.category != "technical" or not form.validate_on_submit():
         abort(400)
-    set_priority(get_session(), found, form.priority.data, current_policies(), actor=current_user.email)
+    set_priority(
+        get_session(), found, form.priority.data, current_policies(), actor=current_user.email, announce=push_change
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Priority set; the first-response deadline has been recomputed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
 
 @bp.route("/tickets/<reference>/reply", methods=["POST"])
+@accepts_files
 def send_reply(reference: str):
-    """Answer the customer by mail, in the ticket's language."""
+    """Answer the customer by mail, in the ticket's language, with files."""
     found = _ticket(reference)
     form = ReplyForm()
     if not form.validate_on_submit():
         abort(400)
+    limits = attachment_limits()
+    try:
+        files = check_uploads(uploads(), limits)
+    except UploadError as error:
+        form.files.errors = [upload_error_text(error, limits)]
+        return _ticket_page(found, reply_form=form), 400
     reply(
         get_session(),
         found,
@@ -222,9 +256,32 @@ def send_reply(reference: str):
         author_name=current_user.name,
         actor=current_user.email,
         mails=reply_mails,
+        files=files,
+        store=attachment_store(),
+        announce=push_change,
     )
     deliver_in_background(current_app._get_current_object())
     flash(_("Reply sent."))
+    return redirect(url_for("staff.ticket", reference=found.reference))
+
+
+@bp.route("/tickets/<reference>/files/<int:attachment_id>")
+def ticket_file(reference: str, attachment_id: int):
+    """A file of the ticket, as a download."""
+    attachment = any_attachment(_ticket(reference), attachment_id)
+    if attachment is None:
+        abort(404)
+    return download(get_session(), attachment_store(), attachment)
+
+
+@bp.route("/tickets/<reference>/contract", methods=["POST"])
+def confirm_claimed_contract(reference: str):
+    """Confirm the contract the requester claimed: its policy applies, the deadline is recomputed from creation."""
+    found = _ticket(reference)
+    if not FlaskForm().validate_on_submit() or not found.contract_number or found.contract_verified:
+        abort(400)
+    confirm_contract(get_session(), found, current_policies(), actor=current_user.email)
+    flash(_("Contract confirmed; the first-response deadline has been recomputed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
 
@@ -235,7 +292,15 @@ def write_note(reference: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    add_note(get_session(), found, form.body.data.strip(), author_name=current_user.name, actor=current_user.email)
+    add_note(
+        get_session(),
+        found,
+        form.body.data.strip(),
+        author_name=current_user.name,
+        actor=current_user.email,
+        announce=push_change,
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Note added."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -247,7 +312,10 @@ def change_status(reference: str):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    set_status(get_session(), found, form.status.data, actor=current_user.email)
+    set_status(
+        get_session(), found, form.status.data, actor=current_user.email, mails=status_mails, announce=push_change
+    )
+    deliver_in_background(current_app._get_current_object())
     flash(_("Status changed."))
     return redirect(url_for("staff.ticket", reference=found.reference))
 
@@ -351,6 +419,57 @@ def _report_date(name: str, default: dt.date) -> dt.date:
     return day
 
 
+@bp.route("/organisations", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def organisations(organisation_id: int | None = None):
+    """Administrators: customer organisations, their members, contracts and products; add one or change one."""
+    require_admin()
+    session = get_session()
+    organisation = None
+    if organisation_id is not None:
+        organisation = organisation_by_id(session, organisation_id)
+        if organisation is None:
+            abort(404)
+    form = OrganisationForm()
+    products = current_library().products("en")
+    form.products.choices = [(slug, product.page.title if product else slug) for slug, product in products]
+    if request.method == "GET" and organisation is not None:
+        facts = organisation_facts(organisation)
+        form.name.data, form.share_tickets.data, form.products.data = (
+            facts.name,
+            facts.share_tickets,
+            list(facts.products),
+        )
+        form.domains.data, form.members.data, form.contracts.data = (
+            "\n".join(facts.domains),
+            "\n".join(facts.members),
+            "\n".join(facts.contracts),
+        )
+    if form.validate_on_submit():
+        facts = OrganisationFacts(
+            name=form.name.data,
+            domains=lines(form.domains.data),
+            members=lines(form.members.data),
+            contracts=lines(form.contracts.data),
+            products=tuple(slug for slug in form.products.data or () if slug in dict(products)),
+            share_tickets=bool(form.share_tickets.data),
+        )
+        try:
+            saved = save_organisation(session, facts, organisation=organisation)
+        except OrganisationError as error:
+            session.rollback()
+            form.name.errors.append(ORGANISATION_ERRORS[error.reason])
+        else:
+            flash(_("Organisation %(name)s saved.", name=saved.name))
+            return redirect(url_for("staff.organisations"))
+    return (
+        render_template(
+            "staff/organisations.html", form=form, organisation=organisation, organisations=all_organisations(session)
+        ),
+        400 if form.errors else 200,
+    )
+
+
 def _period() -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
     """The period asked for (``start`` and ``end`` dates, end included), in Paris days."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -377,12 +496,20 @@ def _labels() -> dict[str, str]:
 def sla_report_page():
     """First-response compliance for a period: figures, chart, breaches."""
     start, end, begin, finish = _period()
-    report = sla_report(tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow())
+    session = get_session()
+    report = sla_report(tickets_created(session, begin, finish), start=begin, end=finish, now=utcnow())
+    ratings = satisfaction(ratings_of_tickets_created(session, begin, finish))
     chart = sla_chart_svg(
         report, title=_("First responses on time, by priority and window"), labels=_labels(), percent=format_share
     )
     return render_template(
-        "staff/sla_report.html", report=report, chart=Markup(chart), start=start, end=end, labels=_labels()
+        "staff/sla_report.html",
+        report=report,
+        chart=Markup(chart),
+        start=start,
+        end=end,
+        labels=_labels(),
+        ratings=ratings,
     )
 
 

@@ -6,7 +6,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
@@ -91,6 +91,9 @@ class TicketForm(FlaskForm):
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
     #: Set when the customer has already seen suggested articles (live or on the interstitial page).
     suggestions_seen = HiddenField()
+    #: The resolved ticket this one follows up (from the Customer Area), if any.
+    follow_up_of = HiddenField(filters=[one_line], validators=[Optional(), Length(max=32)])
+    files = MultipleFileField(_l("Attach files"))
     #: Identifies this filling-in of the form: sent again (a retry), it files no second ticket.
     submission = HiddenField(validators=[Optional(), Length(max=64)])
 

@@ -27,4 +27,5 @@ EVENT_NAMES = {
     "reply": _l("Reply sent"),
     "note": _l("Internal note"),
     "status": _l("Status changed"),
+    "customer_message": _l("Customer message"),
 }

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpcenter.attachments.models import Attachment
 from helpcenter.db import Base, UtcDateTime, utcnow
 
 STATUSES = ("new", "open", "waiting", "resolved", "closed")
@@ -31,6 +32,8 @@ class Ticket(Base):
     requester_email: Mapped[str] = mapped_column(String(254), index=True)
     company: Mapped[str] = mapped_column(String(200), default="")
     contract_number: Mapped[str] = mapped_column(String(64), default="")
+    #: Whether the contract's policy applies: the requester is a verified member of the organisation holding it.
+    contract_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8))
     site_language: Mapped[str] = mapped_column(String(8))
     requested_priority: Mapped[str | None] = mapped_column(String(10))
@@ -43,9 +46,16 @@ class Ticket(Base):
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    #: The Jira Service Management request this ticket is kept in step with (``SUP-123``), if any.
+    jira_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Identifies the filling-in of the form that filed the ticket: sent again, it files nothing more.
     submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    #: The reference of the ticket this one follows up (a resolved ticket too old to reopen).
+    follow_up_of: Mapped[str] = mapped_column(String(32), default="")
+    #: The requester asked for no more mail about this ticket.
+    mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
@@ -53,6 +63,7 @@ class Ticket(Base):
     messages: Mapped[list[TicketMessage]] = relationship(
         back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan"
     )
+    rating: Mapped[TicketRating | None] = relationship(back_populates="ticket", cascade="all, delete-orphan")
 
 
 class TicketEvent(Base):
@@ -84,6 +95,23 @@ class TicketMessage(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", cascade="all, delete-orphan")
+
+
+class TicketRating(Base):
+    """How satisfied the requester was with the answer to a resolved ticket: once per ticket."""
+
+    __tablename__ = "ticket_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: The staff member who gave the first response (their address), for satisfaction per agent.
+    answered_by: Mapped[str] = mapped_column(String(254), default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="rating")
 
 
 class DeflectionCount(Base):

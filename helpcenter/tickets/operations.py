@@ -1,4 +1,11 @@
-"""State changes of tickets, shared by the customer views, the staff console and commands."""
+"""State changes of tickets, shared by the customer views, the staff console, commands and the Jira channel.
+
+Every change takes an optional ``announce(session, ticket, change)``, called
+in the change's transaction before it commits: the views pass the channels
+that follow tickets (:func:`helpcenter.jira.push_change`), which put their
+messages in the outbox; a change that arrives from such a channel is made
+without it, so that it is not sent back.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +14,64 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpcenter.account.queries import holds_contract
+from helpcenter.attachments.operations import CheckedFile, attach
+from helpcenter.attachments.store import AttachmentStore
 from helpcenter.db import increment_counter, utcnow
 from helpcenter.outbox import Mail, enqueue
 from helpcenter.sla import NO_TARGET, Deadline, PolicySet, first_response_due, response_state
 
-from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage
+from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage, TicketRating
 
 FUNNEL_STAGES = ("shown", "opened", "solved", "submitted")
 REFERENCE_PREFIX = "HC"
+#: A resolved ticket can be reopened for this long; later, a new ticket follows it up.
+REOPEN_WITHIN = dt.timedelta(days=14)
+RATINGS = (1, 2, 3, 4, 5)
+
+
+class TicketStateError(ValueError):
+    """A change the ticket's state does not allow: ``reason`` is ``not_resolved``, ``too_late``, ``rated`` or ``closed``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What just happened to a ticket: ``created``, ``reply``, ``note``, ``status``, ``priority``,
+    ``customer_message``; ``message`` is the reply, note or customer message."""
+
+    kind: str
+    message: TicketMessage | None = None
+
+
+class Announce(Protocol):
+    """Told of each change in its transaction (it may add rows, such as outbox messages; it never commits)."""
+
+    def __call__(self, session: Session, ticket: Ticket, change: TicketChange) -> None: ...
+
+
+def _announce(announce: Announce | None, session: Session, ticket: Ticket, change: TicketChange) -> None:
+    if announce is not None:
+        session.flush()
+        announce(session, ticket, change)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit, or leave it to a caller that makes several changes in one transaction."""
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 @dataclass(frozen=True)
@@ -38,6 +89,8 @@ class TicketRequest:
     priority: str | None
     language: str
     site_language: str
+    #: The reference of a resolved ticket this one follows up, if any.
+    follow_up_of: str = ""
 
 
 def new_token() -> tuple[str, str]:
@@ -100,19 +153,29 @@ def create_ticket(
     policies: PolicySet,
     *,
     mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, token: (),
+    files: Sequence[CheckedFile] = (),
+    store: AttachmentStore | None = None,
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
     submission: Submission | None = None,
 ) -> tuple[Ticket, str]:
-    """Store a ticket with its first-response deadline, audit trail and outgoing mail.
+    """Store a ticket with its first-response deadline, audit trail, files and outgoing mail.
 
-    Everything is committed in one transaction: the ticket, its first
-    message, its "created" event and the mails that ``mails(ticket, token)``
-    composes.  Returns the ticket and its tracking token (shown once, never
-    stored).  With ``submission``, the token is the submission's, and a
-    second ticket of the same submission is refused by the database.
+    A contract's policy applies only when the requester is a verified member
+    of the organisation that holds the contract; a number typed by anyone
+    else is kept as claimed, and the ticket gets the standard policy until
+    staff confirm it (:func:`confirm_contract`).  Everything is committed in
+    one transaction: the ticket, its first message and its files, its events,
+    the mails that ``mails(ticket, token)`` composes and what ``announce``
+    adds.  Returns the ticket and its tracking token (shown once, never
+    stored).  ``now`` is the creation instant (a request raised elsewhere
+    keeps its own).  With ``submission``, the token is the submission's, and
+    a second ticket of the same submission is refused by the database.
     """
     now = now or utcnow()
-    policy = policies.for_contract(request.contract_number)
+    contract_verified = holds_contract(session, request.requester_email, request.contract_number)
+    policy = policies.for_contract(request.contract_number if contract_verified else None)
     priority = request.priority if request.category == "technical" else None
     deadline = first_response_due(now, request.category, priority, policy)
     token, token_hash = (submission.token, hash_token(submission.token)) if submission else new_token()
@@ -125,6 +188,8 @@ def create_ticket(
         requester_email=request.requester_email,
         company=request.company,
         contract_number=request.contract_number,
+        contract_verified=contract_verified,
+        follow_up_of=request.follow_up_of,
         language=request.language,
         site_language=request.site_language,
         requested_priority=priority,
@@ -139,16 +204,26 @@ def create_ticket(
         submission_hash=submission.key_hash if submission else None,
         updated_at=now,
     )
-    ticket.messages.append(
-        TicketMessage(at=now, author="customer", author_name=request.requester_name, body=request.description)
-    )
+    first = TicketMessage(at=now, author="customer", author_name=request.requester_name, body=request.description)
+    ticket.messages.append(first)
     ticket.events.append(TicketEvent(at=now, kind="created", actor=request.requester_email, detail=deadline.explain()))
+    if (
+        request.contract_number
+        and not contract_verified
+        and policies.for_contract(request.contract_number) is not policy
+    ):
+        ticket.events.append(
+            TicketEvent(at=now, kind="contract_claimed", actor=request.requester_email, detail=request.contract_number)
+        )
     session.add(ticket)
     session.flush()
     ticket.reference = reference_for(ticket.id, now)
+    if files:
+        attach(session, store, files, first)
     for mail in mails(ticket, token):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("created"))
+    _finish(session, commit)
     return ticket, token
 
 
@@ -174,7 +249,15 @@ def first_response_deadline(ticket: Ticket, policies: PolicySet, priority: str |
 
 
 def set_priority(
-    session: Session, ticket: Ticket, priority: str, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    priority: str,
+    policies: PolicySet,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> Ticket:
     """Change a technical ticket's priority and recompute its deadline.
 
@@ -194,7 +277,8 @@ def set_priority(
             at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
         )
     )
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("priority"))
+    _finish(session, commit)
     return ticket
 
 
@@ -213,9 +297,13 @@ def reply(
     author_name: str,
     actor: str,
     mails: Callable[[Ticket, TicketMessage], Iterable[Mail]] = lambda ticket, message: (),
+    files: Sequence[CheckedFile] = (),
+    store: AttachmentStore | None = None,
     now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
-    """Answer the customer: the message, its mail, and the first response if it is one.
+    """Answer the customer: the message and its files, its mail, and the first response if it is one.
 
     The first reply records the first-response instant and whether it met
     the deadline; a ticket answered after its deadline stays breached.  The
@@ -232,14 +320,25 @@ def reply(
     ticket.events.append(TicketEvent(at=now, kind="reply", actor=actor, detail=""))
     _move(ticket, "waiting", actor, now)
     session.flush()
+    if files:
+        attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("reply", message))
+    _finish(session, commit)
     return message
 
 
 def add_note(
-    session: Session, ticket: Ticket, body: str, *, author_name: str, actor: str, now: dt.datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
 ) -> TicketMessage:
     """An internal note: seen by staff, never by the customer, not a response."""
     now = now or utcnow()
@@ -247,16 +346,33 @@ def add_note(
     ticket.messages.append(note)
     ticket.events.append(TicketEvent(at=now, kind="note", actor=actor, detail=""))
     ticket.updated_at = now
-    session.commit()
+    _announce(announce, session, ticket, TicketChange("note", note))
+    _finish(session, commit)
     return note
 
 
-def set_status(session: Session, ticket: Ticket, status: str, *, actor: str, now: dt.datetime | None = None) -> Ticket:
-    """Move a ticket to another status, recording who did."""
+def set_status(
+    session: Session,
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: str,
+    mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
+) -> Ticket:
+    """Move a ticket to another status, recording who did; ``mails(ticket, previous)`` tells the requester."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    previous = ticket.status
     _move(ticket, status, actor, now or utcnow())
-    session.commit()
+    if ticket.status != previous:
+        session.flush()
+        for mail in mails(ticket, previous):
+            enqueue(session, mail, ticket_id=ticket.id)
+    _announce(announce, session, ticket, TicketChange("status"))
+    _finish(session, commit)
     return ticket
 
 
@@ -264,4 +380,125 @@ def _move(ticket: Ticket, status: str, actor: str, now: dt.datetime) -> None:
     if ticket.status != status:
         ticket.events.append(TicketEvent(at=now, kind="status", actor=actor, detail=f"{ticket.status} -> {status}"))
         ticket.status = status
+        ticket.resolved_at = now if status == "resolved" else ticket.resolved_at if status == "closed" else None
     ticket.updated_at = now
+
+
+def customer_message(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    author_name: str,
+    actor: str,
+    mails: Callable[[Ticket, TicketMessage], Iterable[Mail]] = lambda ticket, message: (),
+    files: Sequence[CheckedFile] = (),
+    store: AttachmentStore | None = None,
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+    commit: bool = True,
+) -> TicketMessage:
+    """The customer writes again, with files: a ticket waiting on them is open again (back in the staff queue).
+
+    ``mails(ticket, message)`` tells staff.
+    """
+    now = now or utcnow()
+    message = TicketMessage(at=now, author="customer", author_name=author_name, body=body)
+    ticket.messages.append(message)
+    ticket.events.append(TicketEvent(at=now, kind="customer_message", actor=actor, detail=""))
+    _move(ticket, "open" if ticket.status == "waiting" else ticket.status, actor, now)
+    session.flush()
+    if files:
+        attach(session, store, files, message)
+    for mail in mails(ticket, message):
+        enqueue(session, mail, ticket_id=ticket.id)
+    _announce(announce, session, ticket, TicketChange("customer_message", message))
+    _finish(session, commit)
+    return message
+
+
+def resolve_by_customer(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: str,
+    mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+) -> Ticket:
+    """The requester says the problem is solved."""
+    if ticket.status == "closed":
+        raise TicketStateError("closed")
+    return set_status(session, ticket, "resolved", actor=actor, mails=mails, now=now, announce=announce)
+
+
+def can_reopen(ticket: Ticket, now: dt.datetime) -> bool:
+    """Whether the requester may reopen the ticket (resolved less than :data:`REOPEN_WITHIN` ago)."""
+    return ticket.status == "resolved" and ticket.resolved_at is not None and now - ticket.resolved_at <= REOPEN_WITHIN
+
+
+def reopen(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: str,
+    mails: Callable[[Ticket, str], Iterable[Mail]] = lambda ticket, previous: (),
+    now: dt.datetime | None = None,
+    announce: Announce | None = None,
+) -> Ticket:
+    """Put a resolved ticket back in the staff queue (within :data:`REOPEN_WITHIN`; else ``TicketStateError``)."""
+    now = now or utcnow()
+    if ticket.status != "resolved":
+        raise TicketStateError("not_resolved")
+    if not can_reopen(ticket, now):
+        raise TicketStateError("too_late")
+    return set_status(session, ticket, "open", actor=actor, mails=mails, now=now, announce=announce)
+
+
+def rate(session: Session, ticket: Ticket, score: int, comment: str, *, now: dt.datetime | None = None) -> TicketRating:
+    """The requester's satisfaction with a resolved ticket, once (``TicketStateError`` otherwise)."""
+    if ticket.status not in ("resolved", "closed"):
+        raise TicketStateError("not_resolved")
+    if ticket.rating is not None:
+        raise TicketStateError("rated")
+    if score not in RATINGS:
+        raise ValueError(f"a rating is one of {RATINGS}, not {score!r}")
+    now = now or utcnow()
+    first = next((event for event in ticket.events if event.kind == "first_response"), None)
+    ticket.rating = TicketRating(score=score, comment=comment, created_at=now, answered_by=first.actor if first else "")
+    ticket.events.append(TicketEvent(at=now, kind="rating", actor=ticket.requester_email, detail=str(score)))
+    session.commit()
+    return ticket.rating
+
+
+def confirm_contract(
+    session: Session, ticket: Ticket, policies: PolicySet, *, actor: str, now: dt.datetime | None = None
+) -> Ticket:
+    """Staff confirm a contract claimed on the ticket: its policy applies, the deadline recomputed from creation."""
+    now = now or utcnow()
+    policy = policies.for_contract(ticket.contract_number)
+    deadline = first_response_due(ticket.created_at, ticket.category, ticket.priority, policy)
+    ticket.contract_verified = True
+    ticket.policy_code = policy.code
+    ticket.window = deadline.window
+    ticket.target_minutes = deadline.target_minutes
+    ticket.first_response_due = deadline.due
+    ticket.updated_at = now
+    ticket.events.append(
+        TicketEvent(
+            at=now, kind="contract_confirmed", actor=actor, detail=f"{ticket.contract_number}; {deadline.explain()}"
+        )
+    )
+    session.commit()
+    return ticket
+
+
+def stop_mails(session: Session, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """The requester wants no more mail about this ticket."""
+    if not ticket.mail_opt_out:
+        ticket.mail_opt_out = True
+        ticket.events.append(
+            TicketEvent(at=now or utcnow(), kind="mail_stopped", actor=ticket.requester_email, detail="")
+        )
+        session.commit()
+    return ticket

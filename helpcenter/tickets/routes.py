@@ -10,10 +10,18 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
+from helpcenter.account.login import current_customer
+from helpcenter.account.queries import readable_ticket, requester_name_of
+from helpcenter.attachments.labels import upload_error_text
+from helpcenter.attachments.operations import UploadError, check_uploads
+from helpcenter.attachments.responses import download
+from helpcenter.attachments.store import attachment_store
+from helpcenter.attachments.uploads import accepts_files, attachment_limits, uploads
 from helpcenter.content import page_url
 from helpcenter.db import get_session
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
+from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, run_search
 from helpcenter.outbox import deliver_in_background
 from helpcenter.search import SearchRequest, SearchUnavailable
@@ -30,6 +38,7 @@ from .operations import (
     find_submitted,
     find_ticket,
 )
+from .queries import public_attachment
 
 bp = Blueprint("tickets", __name__)
 # A ticket's words, for the customer's pages and the staff console alike.
@@ -50,11 +59,22 @@ def _form(lang: str) -> TicketForm:
     form.product.choices = [SelectChoice("", _("No particular product"))] + [
         SelectChoice(slug, product.page.title if product else slug) for slug, product in products
     ]
+    customer = current_customer()
     if request.method == "GET":
         form.language.data = lang if lang in TICKET_LANGUAGES else "en"
         form.subject.data = request.args.get("subject", "")[:200]
         form.submission.data = secrets.token_urlsafe(18)
         session.setdefault(BROWSER_KEY, secrets.token_urlsafe(18))
+        if customer:
+            # Signed in to the Customer Area: who they are is known already.
+            form.email.data = customer
+            form.name.data = requester_name_of(get_session(), customer) or ""
+        follow_up = request.args.get("follow_up", "")[:32]
+        if follow_up and customer and readable_ticket(get_session(), customer, follow_up) is not None:
+            form.follow_up_of.data = follow_up.upper()
+            form.subject.data = form.subject.data or _("Follow-up to %(reference)s", reference=follow_up.upper())
+    elif form.follow_up_of.data and not (customer and readable_ticket(get_session(), customer, form.follow_up_of.data)):
+        form.follow_up_of.data = ""  # only a ticket its requester can read is followed up
     return form
 
 
@@ -74,6 +94,7 @@ def _render_form(form: TicketForm, status: int = 200, **extra):
             category_descriptions=CATEGORY_DESCRIPTIONS,
             impact_descriptions=impact_descriptions(),
             alternates=all_languages(),
+            limits=attachment_limits(),
             **extra,
         ),
         status,
@@ -82,8 +103,12 @@ def _render_form(form: TicketForm, status: int = 200, **extra):
 
 @bp.route("/<lang:lang>/tickets/new", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["TICKET_LIMIT"], methods=["POST"])
+@accepts_files
 def new(lang: str):
-    """The ticket form; without JavaScript, a first submit shows suggested articles."""
+    """The ticket form, with files; without JavaScript, a first submit shows suggested articles.
+
+    A form with files skips that step: files cannot be carried through it.
+    """
     form = _form(lang)
     if request.method == "POST" and not form.validate():
         return _render_form(form, 400)
@@ -92,8 +117,14 @@ def new(lang: str):
     if form.website.data:
         log.info("ticket form honeypot filled; nothing stored")
         return _render_form(form, 400, rejected=True)
+    limits = attachment_limits()
+    try:
+        files = check_uploads(uploads(), limits)
+    except UploadError as error:
+        form.files.errors = [upload_error_text(error, limits), _("Your text is kept; choose the files again.")]
+        return _render_form(form, 400)
     product = form.product.data or ""
-    if not form.suggestions_seen.data:
+    if not form.suggestions_seen.data and not files:
         suggestions = suggested_articles(lang, f"{form.subject.data} {form.description.data}")
         if suggestions:
             _count(lang, product, "shown")
@@ -113,6 +144,7 @@ def new(lang: str):
         priority=form.impact.data,
         language=form.language.data,
         site_language=lang,
+        follow_up_of=form.follow_up_of.data or "",
     )
     submission = _submission(form)
     try:
@@ -121,7 +153,14 @@ def new(lang: str):
             token = submission.token  # sent again: the ticket it filed, nothing more
         else:
             ticket, token = create_ticket(
-                get_session(), wanted, current_policies(), mails=ticket_created_mails, submission=submission
+                get_session(),
+                wanted,
+                current_policies(),
+                mails=ticket_created_mails,
+                files=files,
+                store=attachment_store(),
+                announce=push_change,
+                submission=submission,
             )
             if form.suggestions_seen.data:
                 _count(lang, product, "submitted")
@@ -182,6 +221,16 @@ def _count(lang: str, product: str, stage: str) -> None:
         get_session().rollback()
 
 
+@bp.route("/<lang:lang>/tickets/<reference>/files/<int:attachment_id>")
+def file(lang: str, reference: str, attachment_id: int):
+    """A file of the ticket's public conversation, for whoever holds its private link (else the same 404)."""
+    found = find_ticket(get_session(), reference, request.args.get("token"))
+    attachment = public_attachment(found, attachment_id) if found is not None else None
+    if attachment is None:
+        abort(404)
+    return download(get_session(), attachment_store(), attachment)
+
+
 @bp.route("/<lang:lang>/tickets/<reference>")
 def track(lang: str, reference: str):
     """The requester's private page of a ticket; a wrong token is the same 404 as no ticket."""
@@ -194,6 +243,7 @@ def track(lang: str, reference: str):
             ticket=ticket,
             created=session.pop(JUST_CREATED, None) == ticket.reference,
             link=tracking_url(ticket, request.args["token"], lang),
+            token=request.args["token"],
             messages=[message for message in ticket.messages if not message.internal],
         )
     )

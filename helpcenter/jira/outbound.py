@@ -1,0 +1,99 @@
+"""What a change of ticket sends to Jira: outbox messages of the ``jira`` channel, queued with the change.
+
+:func:`push_change` is the one hook: the views pass it as ``announce`` to the
+ticket operations (:mod:`helpcenter.tickets.operations`), which call it in
+the change's transaction.  It does nothing while the channel is off.  The
+messages say *what* to send (a request to create, a comment, a status, a
+priority, an attachment); :mod:`.channel` reads the ticket when it sends
+them, in the order they were queued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from helpcenter.outbox import OutboxMessage, enqueue
+from helpcenter.tickets.models import Ticket
+from helpcenter.tickets.operations import TicketChange
+
+from .settings import JiraMapping, jira_settings
+
+CHANNEL = "jira"
+CREATE, COMMENT, STATUS, PRIORITY, ATTACHMENT = "create", "comment", "status", "priority", "attachment"
+
+
+@dataclass(frozen=True)
+class JiraPush:
+    """One thing to send to JSM for a ticket (an outbox message: ``payload["kind"]`` says what)."""
+
+    recipient: str
+    subject: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    channel: str = CHANNEL
+
+
+def _push(ticket: Ticket, kind: str, **details: Any) -> JiraPush:
+    return JiraPush(recipient=ticket.reference or "", subject=kind, payload={"kind": kind, **details})
+
+
+def create_request(ticket: Ticket) -> JiraPush:
+    """Raise the ticket as a JSM request (once: the reference is looked up first)."""
+    return _push(ticket, CREATE)
+
+
+def comment(ticket: Ticket, *, public: bool, message_id: int | None = None, body: str | None = None) -> JiraPush:
+    """A comment on the ticket's request: a message of its conversation (``message_id``) or a text of its own."""
+    details: dict[str, Any] = {"public": public}
+    if message_id is not None:
+        details["message_id"] = message_id
+    if body is not None:
+        details["body"] = body
+    return _push(ticket, COMMENT, **details)
+
+
+def attachment(ticket: Ticket, attachment_id: int | str, *, public: bool = True) -> JiraPush:
+    """A file of the ticket, attached to its request (read from the attachments store when sent)."""
+    return _push(ticket, ATTACHMENT, attachment=attachment_id, public=public)
+
+
+def pushes_for(ticket: Ticket, change: TicketChange, mapping: JiraMapping) -> list[JiraPush]:
+    """What JSM is sent for ``change``: nothing for what the mapping cannot express."""
+    if change.kind == "created":
+        pushes = [create_request(ticket)]
+        if ticket.priority in mapping.priorities:
+            pushes.append(_push(ticket, PRIORITY, priority=ticket.priority))
+        return pushes
+    if change.kind in ("reply", "note") and change.message is not None:
+        return [comment(ticket, public=change.kind == "reply", message_id=change.message.id)]
+    if change.kind == "status" and ticket.status in mapping.transitions:
+        return [_push(ticket, STATUS, status=ticket.status)]
+    if change.kind == "priority" and ticket.priority in mapping.priorities:
+        return [_push(ticket, PRIORITY, priority=ticket.priority)]
+    # A customer's own message reaches JSM from the Customer Area's channel, not as an agent's comment.
+    return []
+
+
+def push_change(session: Session, ticket: Ticket, change: TicketChange) -> None:
+    """Queue what ``change`` sends to JSM, in the caller's transaction; nothing while the channel is off.
+
+    A ticket filed before the channel was on has no request: its later
+    changes are not sent either.
+    """
+    settings = jira_settings()
+    if settings is None:
+        return
+    if change.kind != "created" and ticket.jira_key is None and not _has_pushes(session, ticket):
+        return
+    for push in pushes_for(ticket, change, settings.mapping):
+        enqueue(session, push, ticket_id=ticket.id)
+
+
+def _has_pushes(session: Session, ticket: Ticket) -> bool:
+    return session.scalar(
+        select(exists().where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.channel == CHANNEL))
+    )
