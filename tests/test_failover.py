@@ -7,12 +7,10 @@ do for it to work.
 
 import contextlib
 import datetime as dt
-import socket
 import uuid
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -21,27 +19,9 @@ from helpcenter.jobs import JobRunner
 from helpcenter.outbox import Mail, MailChannel, OutboxMessage, SmtpSettings, deliver_pending, enqueue
 from helpcenter.outbox.delivery import CLAIM, _claim
 
-from .helpers import POSTGRES_ADMIN_URL
+from .helpers import POSTGRES_ADMIN_URL, Inbox, free_port
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-class Inbox(Message):
-    """Keeps every message the server receives."""
-
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (a site whose database is down, or one for an SMTP server)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def mail_over(port: int) -> dict:
