@@ -13,12 +13,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ``test_config`` overrides the settings read from the environment.
     """
-    from . import caching, cli, config, db, errors, i18n, jira, library, logs, outbox, security, templating
+    from . import caching, cli, config, db, errors, i18n, jira, library, logs, oncall, outbox, security, templating
     from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
     from .attachments.uploads import allow_files
     from .extensions import babel, csrf, init_limiter
+    from .oncall.routes import bp as oncall_bp
     from .staff.login import init_login
     from .staff.routes import bp as staff_bp
     from .tickets.routes import bp as tickets_bp
@@ -43,9 +44,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     logs.init_app(app)
-    for blueprint in (articles_bp, api_bp, tickets_bp, account_bp, staff_bp):
+    for blueprint in (articles_bp, api_bp, tickets_bp, account_bp, staff_bp, oncall_bp):
         app.register_blueprint(blueprint)
     outbox.init_app(app)
+    oncall.init_app(app)
     jira.init_app(app)
     cli.init_app(app)
     # Last: its middleware answers kept pages in front of everything above,

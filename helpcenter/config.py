@@ -68,6 +68,13 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
             f"HELPCENTER_BASE_URL: expected an address such as https://help.example.com, got {base_url!r}"
         )
     trusted_hosts = [host.strip().lower() for host in get("TRUSTED_HOSTS").split(",") if host.strip()]
+    oncall_webhook = get("ONCALL_WEBHOOK_URL")
+    if oncall_webhook and (
+        urlsplit(oncall_webhook).scheme not in ("http", "https") or not urlsplit(oncall_webhook).hostname
+    ):
+        raise ConfigError(
+            f"HELPCENTER_ONCALL_WEBHOOK_URL: expected an address such as https://pager.example/hooks/help, got {oncall_webhook!r}"
+        )
     return {
         "SECRET_KEY": get("SECRET_KEY") or None,
         "DATABASE_URL": get("DATABASE_URL", f"sqlite:///{instance / 'helpcenter.sqlite3'}"),
@@ -81,6 +88,11 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] | None = No
         "HELPDESK_EMAIL": get("HELPDESK_EMAIL", "support@fulgur.example"),
         "HELPDESK_PHONE": get("HELPDESK_PHONE", "+33 4 00 00 00 00"),
         "SALES_EMAIL": get("SALES_EMAIL", "sales@fulgur.example"),
+        # On-call contacts: each wins over the policy file's [oncall] when set.
+        "ONCALL_EMAIL": get("ONCALL_EMAIL") or None,
+        "ONCALL_WEBHOOK_URL": oncall_webhook or None,
+        # Signs every on-call webhook call (X-Helpcenter-Signature); never in a file that is shipped.
+        "ONCALL_WEBHOOK_SECRET": get("ONCALL_WEBHOOK_SECRET") or None,
         "SITE_NAME": get("SITE_NAME", "Fulgur Help Centre"),
         # Every absolute link that leaves a response (mails, feeds, canonical
         # links) is built from this, never from the request's Host header.

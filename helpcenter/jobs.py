@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import text
@@ -75,6 +76,17 @@ class JobRunner:
         while True:
             self.run_due()
             time.sleep(tick)
+
+
+def job_request_context(app: Flask):
+    """A request context for a job that builds links or renders templates, without a request of its own.
+
+    It stands at the site's address (``HELPCENTER_BASE_URL``, whose path,
+    if any, :func:`helpcenter.templating.external_url` adds itself), so
+    that links in what a job sends are the site's, never a guess.
+    """
+    parts = urlsplit(app.config["BASE_URL"])
+    return app.test_request_context("/", base_url=f"{parts.scheme}://{parts.netloc}")
 
 
 def register_job(app: Flask, job: Job) -> None:

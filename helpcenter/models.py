@@ -14,6 +14,7 @@ from helpcenter.attachments.models import Attachment, AttachmentBlob
 from helpcenter.db import Base
 from helpcenter.jira.models import JiraComment, JiraCustomer, JiraDelivery, JiraPendingEvent, JiraState
 from helpcenter.login_sessions import LoginSession
+from helpcenter.oncall.models import OncallPage, PageAcknowledgement, SlaNotice
 from helpcenter.outbox.models import OutboxMessage
 from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import DeflectionCount, Ticket, TicketEvent, TicketMessage, TicketRating
@@ -36,9 +37,12 @@ __all__ = [
     "OrganisationDomain",
     "OrganisationMember",
     "OrganisationProduct",
+    "OncallPage",
     "OutboxMessage",
+    "PageAcknowledgement",
     "SearchCount",
     "SignInLink",
+    "SlaNotice",
     "StaffUser",
     "Ticket",
     "TicketEvent",

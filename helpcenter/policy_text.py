@@ -11,7 +11,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .sla import Deadline
+from .sla import BREACHED, BUSINESS, FIRST_RESPONSE, MET, NEXT_RESPONSE, PAUSED, Deadline, OutsideHours, TargetClock
 
 CATEGORY_NAMES = {
     "technical": _l("Technical assistance"),
@@ -29,6 +29,21 @@ PRIORITY_DESCRIPTIONS = {
     "high": _l("Immediate and significant impact on your business; productivity seriously disrupted."),
     "average": _l("Limited impact; the problem can be worked around."),
     "low": _l("Anomaly or non-blocking issue, not urgent."),
+}
+
+
+TARGET_NAMES = {
+    "first_response": _l("First response"),
+    "next_response": _l("Next response"),
+    "resolution": _l("Resolution"),
+}
+
+#: Where a target stands (``TargetClock.state``).
+TARGET_STATE_NAMES = {
+    "pending": _l("On time"),
+    "paused": _l("Paused"),
+    "met": _l("Met"),
+    "breached": _l("Breached"),
 }
 
 
@@ -60,25 +75,80 @@ def explain_deadline(deadline: Deadline) -> str:
             created=created,
             category=CATEGORY_NAMES[deadline.category],
         )
-    if deadline.window == "in_hours":
-        window = _("within business hours")
-    else:
-        reason = deadline.reason.kind if deadline.reason else ""
-        window = {
-            "weekend": _("outside business hours (weekend)"),
-            "holiday": _(
-                "outside business hours (public holiday: %(name)s)",
-                name=deadline.reason.name if deadline.reason else "",
-            ),
-            "closure": _("outside business hours (the support office is closed that day)"),
-            "before_opening": _("outside business hours (before opening time)"),
-            "after_closing": _("outside business hours (after closing time)"),
-        }.get(reason, _("outside business hours"))
     return _(
         "Created %(created)s, %(window)s. %(priority)s: %(target)s. Due %(due)s.",
         created=created,
-        window=window,
+        window=window_words(deadline.window, deadline.reason),
         priority=PRIORITY_NAMES.get(deadline.priority or "", ""),
         target=format_duration(deadline.target),
         due=format_datetime(deadline.due, "full"),
+    )
+
+
+def window_words(window: str | None, reason: OutsideHours | None) -> str:
+    """``within business hours``, or outside them and why, in the reader's language."""
+    if window == "in_hours":
+        return _("within business hours")
+    kind = reason.kind if reason else ""
+    return {
+        "weekend": _("outside business hours (weekend)"),
+        "holiday": _("outside business hours (public holiday: %(name)s)", name=reason.name if reason else ""),
+        "closure": _("outside business hours (the support office is closed that day)"),
+        "before_opening": _("outside business hours (before opening time)"),
+        "after_closing": _("outside business hours (after closing time)"),
+    }.get(kind, _("outside business hours"))
+
+
+def explain_target(target: TargetClock) -> str:
+    """Why a target is due when it is, and where it stands, in the reader's language (for staff).
+
+    Says what started it and in which window, the time the policy gives and
+    how it counts, how long the clock stood still, and what is left (or by
+    how much it was missed).
+    """
+    start = format_datetime(target.started_at, "full")
+    window = window_words(target.window, target.reason)
+    if target.kind == NEXT_RESPONSE:
+        started = _("Started by the customer's message of %(start)s, %(window)s.", start=start, window=window)
+    else:
+        started = _("Started when the ticket was created, %(start)s, %(window)s.", start=start, window=window)
+    words = {"priority": PRIORITY_NAMES.get(target.priority, target.priority), "policy": target.policy_name}
+    if target.clock == BUSINESS:
+        given = _(
+            "%(priority)s, %(policy)s policy: %(time)s, counted in business hours only.",
+            time=format_duration(target.target),
+            **words,
+        )
+    else:
+        given = _("%(priority)s, %(policy)s policy: %(time)s.", time=format_duration(target.target), **words)
+    parts = [started, given]
+    if target.stopped_for >= dt.timedelta(minutes=1):
+        parts.append(
+            _(
+                "The clock stood still for %(time)s while the ticket waited on the customer or was resolved.",
+                time=format_duration(target.stopped_for),
+            )
+        )
+    parts.append(target_standing(target))
+    return " ".join(parts)
+
+
+def target_standing(target: TargetClock) -> str:
+    """Where a target stands, in one sentence of the reader's language: time left, paused, met or missed."""
+    if target.state == BREACHED:
+        over = format_duration(-target.left)
+        if target.ended_at is not None:
+            return _("Missed by %(time)s.", time=over)
+        return _("Missed since %(due)s (%(time)s over).", due=format_datetime(target.due, "full"), time=over)
+    if target.state == MET:
+        return _("Met on %(at)s.", at=format_datetime(target.ended_at, "full"))
+    left = format_duration(target.left)
+    if target.state == PAUSED:
+        return _("Paused while the ticket waits on the customer; %(time)s left when the clock resumes.", time=left)
+    if target.kind == FIRST_RESPONSE:
+        return _("%(time)s left; due %(due)s.", time=left, due=format_datetime(target.due, "full"))
+    return _(
+        "%(time)s left; due %(due)s unless the ticket waits on the customer meanwhile.",
+        time=left,
+        due=format_datetime(target.due, "full"),
     )

@@ -13,7 +13,16 @@ from flask_babel import format_date, format_datetime, format_decimal, format_tim
 
 from .content import page_url
 from .i18n import language_name
-from .policy_text import CATEGORY_NAMES, PRIORITY_DESCRIPTIONS, PRIORITY_NAMES, explain_deadline, format_duration
+from .policy_text import (
+    CATEGORY_NAMES,
+    PRIORITY_DESCRIPTIONS,
+    PRIORITY_NAMES,
+    TARGET_NAMES,
+    TARGET_STATE_NAMES,
+    explain_deadline,
+    explain_target,
+    format_duration,
+)
 from .sla import PRIORITIES
 from .sla.reports import shown_share
 
@@ -137,6 +146,7 @@ def init_app(app: Flask) -> None:
         has_endpoint,
         input_attributes,
         explain_deadline,
+        explain_target,
         format_timedelta,
         format_share,
         format_size,
@@ -147,5 +157,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(PRIORITY_NAMES.__getitem__, "priority_name")
     app.add_template_global(PRIORITY_DESCRIPTIONS.__getitem__, "priority_description")
     app.add_template_global(CATEGORY_NAMES.__getitem__, "category_name")
+    app.add_template_global(TARGET_NAMES.__getitem__, "target_name")
+    app.add_template_global(TARGET_STATE_NAMES.__getitem__, "target_state_name")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

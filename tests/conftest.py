@@ -18,7 +18,9 @@ from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from helpcenter import create_app
-from helpcenter.db import database, upgrade
+from helpcenter.account.models import CustomerAddress, Organisation, OrganisationContract
+from helpcenter.account.operations import OrganisationFacts, add_member, save_organisation
+from helpcenter.db import database, upgrade, utcnow
 from helpcenter.library import content_store, current_policies, search_service
 from helpcenter.outbox.models import OutboxMessage
 from helpcenter.search import build
@@ -28,6 +30,7 @@ from helpcenter.tickets.operations import create_ticket
 from .helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    PAGER,
     POSTGRES_ADMIN_URL,
     PROJECT_CONTENT,
     STAFF_EMAIL,
@@ -35,7 +38,9 @@ from .helpers import (
     STAFF_PASSWORD,
     TEST_CONTENT,
     TICKET_FIELDS,
+    WEBHOOK_SECRET,
     Inbox,
+    Receiver,
     csrf_token,
     free_port,
     postgres_unavailable,
@@ -215,20 +220,41 @@ def customer():
     return CustomerAuth()
 
 
+def hold_contract(session, email: str, contract: str) -> None:
+    """Make ``email`` a verified member of an organisation holding ``contract`` (created when none does)."""
+    email = email.strip().lower()
+    holder = session.scalars(select(OrganisationContract).filter_by(number=contract)).first()
+    if holder is None:
+        save_organisation(
+            session, OrganisationFacts(name=f"Holder of {contract}", members=(email,), contracts=(contract,))
+        )
+    else:
+        add_member(session, session.get(Organisation, holder.organisation_id).name, email)
+    if session.scalars(select(CustomerAddress).filter_by(email=email)).first() is None:
+        session.add(CustomerAddress(email=email, verified_at=utcnow(), last_sign_in_at=utcnow()))
+        session.commit()
+
+
 @pytest.fixture
 def file_ticket():
     """File a ticket the quick way: ``file_ticket(app, created=None, **changes) -> (reference, token)``.
 
     Through ``create_ticket`` with the app's own support policy, at
     ``created`` (default: now); ``changes`` replace fields of
-    :func:`helpers.ticket_request`.
+    :func:`helpers.ticket_request`.  A ``contract_number`` is the
+    requester's own, as the policy wants it for its targets to apply: they
+    are made a verified member of an organisation that holds it (unless
+    ``verified_contract=False``, for a number merely typed).
     """
 
-    def file(app, *, created=None, **changes):
+    def file(app, *, created=None, verified_contract=True, **changes):
+        request = ticket_request(**changes)
         with app.app_context():
             policies = current_policies()
         with database(app).sessions() as session:
-            ticket, token = create_ticket(session, ticket_request(**changes), policies, now=created)
+            if request.contract_number and verified_contract:
+                hold_contract(session, request.requester_email, request.contract_number)
+            ticket, token = create_ticket(session, request, policies, now=created)
             return ticket.reference, token
 
     return file
@@ -268,20 +294,20 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
-# -- a real SMTP server on loopback ----------------------------------------------------
+# -- mail and webhooks that leave: a real SMTP server and a webhook receiver on loopback --------
 
 
 @pytest.fixture
-def port():
-    """A free port on loopback, for the SMTP server."""
+def smtp_port():
+    """A free loopback port for an SMTP server (started by ``inbox``, or later by the test)."""
     return free_port()
 
 
 @pytest.fixture
-def smtp_server(port):
-    """A real SMTP server (aiosmtpd) on loopback at ``port``; its messages in ``.messages``."""
+def inbox(smtp_port):
+    """A real SMTP server (aiosmtpd) on ``smtp_port``; ``inbox.messages`` are the mails it received."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     yield inbox
     controller.stop()
@@ -302,6 +328,26 @@ def jsm():
 def jira_app(app_factory, jsm):
     """The app over the test content, with the Jira channel connected to the ``jsm`` stand-in."""
     return app_factory(**app_settings(jsm))
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback that checks signatures with :data:`helpers.WEBHOOK_SECRET`."""
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def oncall_app(app_factory, smtp_port, receiver):
+    """The app paging ``PAGER`` by mail (over the SMTP server on ``smtp_port``) and ``receiver`` by signed webhook."""
+    return app_factory(
+        index=False,
+        SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+        ONCALL_EMAIL=PAGER,
+        ONCALL_WEBHOOK_URL=receiver.url,
+        ONCALL_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
 
 
 # -- a real browser on a real server -------------------------------------------------

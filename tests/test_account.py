@@ -51,8 +51,8 @@ def page_token(client, path: str) -> str:
 # --- signing in -----------------------------------------------------------------
 
 
-def test_sign_in_with_the_link_from_a_real_mail_lists_tickets_filed_before(app_factory, port, smtp_server, file_ticket):
-    app = app_factory(SMTP_URL=f"smtp://127.0.0.1:{port}")
+def test_sign_in_with_the_link_from_a_real_mail_lists_tickets_filed_before(app_factory, smtp_port, inbox, file_ticket):
+    app = app_factory(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
     earlier, _token = file_ticket(app, requester_email="Jeanne@Example.org", subject="Alerts stopped before sign-in")
     client = app.test_client()
     form = client.get("/fr/account/sign-in")
@@ -61,7 +61,7 @@ def test_sign_in_with_the_link_from_a_real_mail_lists_tickets_filed_before(app_f
     answer = client.post("/fr/account/sign-in", data={"csrf_token": csrf_token(html), "email": JEANNE})
     assert answer.status_code == 200
     app.extensions["helpcenter.delivery_thread"].join(10)
-    [mail] = [message for message in smtp_server.messages if message["To"] == JEANNE]
+    [mail] = [message for message in inbox.messages if message["To"] == JEANNE]
     body = mail.get_payload(decode=True).decode("utf-8")
     assert "Bonjour" in body, "the mail is in the reader's language"
     link = re.search(r"http://localhost(/fr/account/sign-in/[\w-]+)", body).group(1)

@@ -17,9 +17,9 @@ from .helpers import Inbox
 
 
 @pytest.fixture
-def mail_app(app_factory, port):
-    """The app, sending its mail to the SMTP server on ``port``."""
-    return app_factory(SMTP_URL=f"smtp://127.0.0.1:{port}")
+def mail_app(app_factory, smtp_port):
+    """The app, sending its mail to the SMTP server on ``smtp_port`` (``inbox`` starts one there)."""
+    return app_factory(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
 
 
 def queue(app, *mails):
@@ -34,39 +34,39 @@ def outbox(app):
         return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
-def settings(port):
-    """The mail channel over the SMTP server on ``port``."""
-    return {"mail": MailChannel(SmtpSettings.from_url(f"smtp://127.0.0.1:{port}", "support@fulgur.example"))}
+def settings(smtp_port):
+    """The mail channel over the SMTP server on ``smtp_port``."""
+    return {"mail": MailChannel(SmtpSettings.from_url(f"smtp://127.0.0.1:{smtp_port}", "support@fulgur.example"))}
 
 
-def test_mail_is_sent_over_smtp(mail_app, port, smtp_server):
+def test_mail_is_sent_over_smtp(mail_app, smtp_port, inbox):
     queue(mail_app, Mail("jeanne@example.org", "Hello é", "Body with accents: déjà vu"))
-    assert deliver_pending(database(mail_app).sessions, settings(port)) == 1
-    [message] = smtp_server.messages
+    assert deliver_pending(database(mail_app).sessions, settings(smtp_port)) == 1
+    [message] = inbox.messages
     assert message["To"] == "jeanne@example.org" and message["From"] == "support@fulgur.example"
     assert str(make_header(decode_header(message["Subject"]))) == "Hello é"
     assert "déjà vu" in message.get_payload(decode=True).decode("utf-8")
     [row] = outbox(mail_app)
     assert row.sent_at is not None and row.attempts == 1 and row.last_error == ""
-    assert deliver_pending(database(mail_app).sessions, settings(port)) == 0, "never sent twice"
+    assert deliver_pending(database(mail_app).sessions, settings(smtp_port)) == 0, "never sent twice"
     assert message["Message-ID"] == f"<outbox-{row.id}.{int(row.created_at.timestamp())}@fulgur.example>"
 
 
-def test_a_server_that_is_down_loses_nothing_and_mail_goes_once_it_is_back(mail_app, port):
+def test_a_server_that_is_down_loses_nothing_and_mail_goes_once_it_is_back(mail_app, smtp_port):
     queue(mail_app, Mail("jeanne@example.org", "Subject", "Body"))
     sessions = database(mail_app).sessions
-    assert deliver_pending(sessions, settings(port)) == 0
+    assert deliver_pending(sessions, settings(smtp_port)) == 0
     [row] = outbox(mail_app)
     assert row.sent_at is None and row.attempts == 1 and ("Connection" in row.last_error or "refused" in row.last_error)
     assert row.next_attempt_at > utcnow(), "retried later, not in a tight loop"
-    assert deliver_pending(sessions, settings(port)) == 0, "not before its next attempt"
+    assert deliver_pending(sessions, settings(smtp_port)) == 0, "not before its next attempt"
 
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:
         later = utcnow() + dt.timedelta(minutes=5)
-        assert deliver_pending(sessions, settings(port), now=later) == 1
+        assert deliver_pending(sessions, settings(smtp_port), now=later) == 1
     finally:
         controller.stop()
     assert [message["Subject"] for message in inbox.messages] == ["Subject"]
@@ -86,14 +86,14 @@ def test_without_smtp_mail_is_logged(app, caplog):
     assert "Logged subject" in caplog.text
 
 
-def test_a_new_ticket_mails_the_requester_and_the_helpdesk(mail_app, smtp_server, ticket_form):
+def test_a_new_ticket_mails_the_requester_and_the_helpdesk(mail_app, inbox, ticket_form):
     client = mail_app.test_client()
     response = client.post("/fr/tickets/new", data=ticket_form(client, "fr", language="fr", product=""))
     assert response.status_code == 303
     mail_app.extensions["helpcenter.delivery_thread"].join(10)
-    recipients = sorted(message["To"] for message in smtp_server.messages)
+    recipients = sorted(message["To"] for message in inbox.messages)
     assert recipients == ["jeanne@example.org", "support@fulgur.example"]
-    confirmation = next(m for m in smtp_server.messages if m["To"] == "jeanne@example.org")
+    confirmation = next(m for m in inbox.messages if m["To"] == "jeanne@example.org")
     body = confirmation.get_payload(decode=True).decode("utf-8")
     reference = response.headers["Location"].split("/")[3].split("?")[0]
     assert reference in confirmation["Subject"] and mail_app.config["BASE_URL"] + "/fr/tickets/" + reference in body

@@ -101,7 +101,8 @@ def test_a_typed_contract_gets_its_policy_only_for_a_verified_member(app, runner
     member = app.test_client()
     customer.sign_in(member, "jeanne@stade-lyon.example")
     verified = member.post(
-        "/en/tickets/new", data=ticket_form(member, product="", email="jeanne@stade-lyon.example", contract=PREMIUM.lower())
+        "/en/tickets/new",
+        data=ticket_form(member, product="", email="jeanne@stade-lyon.example", contract=PREMIUM.lower()),
     )
     ticket = stored(app, verified.headers["Location"].split("/")[3].split("?")[0])
     assert (ticket.policy_code, ticket.contract_verified) == ("premium", True)

@@ -88,9 +88,15 @@ def test_path_tricks_on_other_routes(client, path):
         assert b"root:" not in response.get_data() and b"SECRET_KEY" not in response.get_data()
 
 
-def test_request_size_is_capped(client):
+def test_request_size_is_capped(app_factory):
+    client = app_factory(ATTACHMENT_MAX_FILES=1, ATTACHMENT_MAX_MB=1).test_client()
+    token = csrf_token(client.get("/en/account/sign-in").get_data(as_text=True))
+    # A form that takes no files: 1 MiB at most.
+    response = client.post("/en/account/sign-in", data={"csrf_token": token, "email": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    # A form with files: what its files may weigh, and no more.
     token = csrf_token(client.get("/en/tickets/new").get_data(as_text=True))
-    response = client.post("/en/tickets/new", data={"csrf_token": token, "description": "x" * (2 * 1024 * 1024)})
+    response = client.post("/en/tickets/new", data={"csrf_token": token, "description": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
 
 

@@ -111,7 +111,11 @@ def test_a_contract_number_typed_by_anyone_is_only_claimed(demo_app, demo_client
     demo_client.post("/en/tickets/new", data=ticket_form(demo_client, contract="ful-premium-001", impact="high"))
     with database(demo_app).sessions() as session:
         ticket = session.scalars(select(Ticket)).one()
-        assert (ticket.policy_code, ticket.contract_verified, ticket.contract_number) == ("default", False, "ful-premium-001")
+        assert (ticket.policy_code, ticket.contract_verified, ticket.contract_number) == (
+            "default",
+            False,
+            "ful-premium-001",
+        )
         assert ticket.target_minutes in (60, 720), "the standard policy's High target"
         assert [event.kind for event in ticket.events] == ["created", "contract_claimed"]
 

@@ -17,7 +17,7 @@ from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
 from helpcenter.jira import push_change
-from helpcenter.library import current_library
+from helpcenter.library import current_library, current_policies
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.sla import response_state
 from helpcenter.tickets.models import STATUSES, Ticket
@@ -31,7 +31,7 @@ from helpcenter.tickets.operations import (
     resolve_by_customer,
     stop_mails,
 )
-from helpcenter.tickets.queries import public_attachment, ticket_by_reference
+from helpcenter.tickets.queries import customer_promise, public_attachment, ticket_by_reference
 
 from .forms import SCORE_NAMES, CustomerReplyForm, RatingForm, SignInForm
 from .labels import CUSTOMER_STATE_NAMES
@@ -173,6 +173,7 @@ def _ticket_page(lang: str, email: str, ticket: Ticket, reply_form=None, rating_
             rating_form=rating_form or RatingForm(),
             action_form=FlaskForm(),
             can_reopen=can_reopen(ticket, now),
+            promise=customer_promise(ticket, current_policies(), now),
             now=now,
             limits=attachment_limits(),
             alternates=all_languages(),

@@ -1,6 +1,7 @@
-"""Support policy: business calendar, first-response targets, contract policies.
+"""Support policy: business calendar, targets (first response, next response, resolution), contract policies.
 
-Pure Python, no Flask: everything takes plain arguments (a path, a code).
+Pure Python, no Flask: everything takes plain arguments (a path, a code, a
+ticket's timeline).
 """
 
 from .calendar import (
@@ -24,10 +25,19 @@ from .deadlines import (
     response_state,
 )
 from .policy import (
+    BUSINESS,
     CATEGORIES,
+    CLOCKS,
+    ELAPSED,
+    FIRST_RESPONSE,
+    NEXT_RESPONSE,
     PRIORITIES,
+    RESOLUTION,
+    TARGET_KINDS,
     WEEKDAYS,
     BusinessCalendar,
+    ClockTarget,
+    OnCall,
     Policy,
     PolicyError,
     PolicySet,
@@ -35,25 +45,38 @@ from .policy import (
     default_policy_path,
     load_policy_set,
 )
+from .targets import PAUSED, TargetClock, TicketTimeline, running_targets, target_of, ticket_targets
 
 __all__ = [
     "BREACHED",
+    "BUSINESS",
     "CATEGORIES",
+    "CLOCKS",
+    "ELAPSED",
+    "FIRST_RESPONSE",
     "MET",
+    "NEXT_RESPONSE",
     "NO_TARGET",
+    "PAUSED",
     "PENDING",
+    "RESOLUTION",
     "RESPONSE_STATES",
     "IN_HOURS",
     "OUT_OF_HOURS",
     "PRIORITIES",
+    "TARGET_KINDS",
     "WEEKDAYS",
     "BusinessCalendar",
+    "ClockTarget",
     "Deadline",
+    "OnCall",
     "OutsideHours",
     "Policy",
     "PolicyError",
     "PolicySet",
     "Target",
+    "TargetClock",
+    "TicketTimeline",
     "business_window",
     "default_policy_path",
     "describe_hours",
@@ -63,4 +86,7 @@ __all__ = [
     "outside_hours_reason",
     "public_holidays",
     "response_state",
+    "running_targets",
+    "target_of",
+    "ticket_targets",
 ]

@@ -11,7 +11,10 @@ The rules (docs: DESIGN.md, "The support policy"):
 - a ticket with a first-response deadline is met, breached or pending as
   :func:`helpcenter.sla.response_state` says, as seen at the report's ``now``;
 - tickets without a committed target (general questions, suggestions, a
-  technical ticket with no priority yet) count in the period's total only.
+  technical ticket with no priority yet) count in the period's total only;
+- next-response and resolution targets (:mod:`.targets`) are counted per
+  target and priority as met, breached, pending or paused; every breached
+  target, the first response's included, is listed with how far it is over.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from dataclasses import dataclass
 
 from .calendar import IN_HOURS, OUT_OF_HOURS
 from .deadlines import BREACHED, MET, NO_TARGET, PENDING, as_utc, response_state
-from .policy import PRIORITIES
+from .policy import NEXT_RESPONSE, PRIORITIES, RESOLUTION
+from .targets import PAUSED, TargetClock
 
 __all__ = [
     "ComplianceRow",
@@ -31,10 +35,15 @@ __all__ = [
     "SatisfactionRow",
     "satisfaction",
     "SlaReport",
+    "TargetBreach",
+    "TargetRow",
+    "TargetsReport",
     "TicketFacts",
+    "TicketTargets",
     "WINDOWS",
     "shown_share",
     "sla_report",
+    "targets_report",
     "tickets_in_period",
 ]
 
@@ -307,3 +316,110 @@ def satisfaction(ratings: Iterable[Rating]) -> Satisfaction:
     agents = sorted({rating.agent for rating in ratings})
     by_agent = tuple(_row(agent, [rating.score for rating in ratings if rating.agent == agent]) for agent in agents)
     return Satisfaction(_row("all", [rating.score for rating in ratings]), by_priority, by_agent)
+
+
+#: The targets beyond the first response that the report counts.
+LATER_TARGETS = (NEXT_RESPONSE, RESOLUTION)
+
+
+@dataclass(frozen=True)
+class TicketTargets:
+    """What the report reads of one ticket's targets (computed by :func:`helpcenter.sla.ticket_targets`)."""
+
+    reference: str
+    subject: str
+    created_at: dt.datetime
+    targets: tuple[TargetClock, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "created_at", as_utc(self.created_at, "created_at"))
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """The figures of one kind of target (``next_response``, ``resolution``) and one priority.
+
+    ``targets`` counts targets, not tickets (a ticket has one next-response
+    target per customer message that waited for an answer); ``compliance``
+    is ``met / (met + breached)``, None when nothing is decided.
+    """
+
+    kind: str
+    priority: str
+    targets: int
+    met: int
+    breached: int
+    pending: int
+    paused: int
+    compliance: float | None
+
+
+@dataclass(frozen=True)
+class TargetBreach:
+    """One missed target of one ticket; ``over`` is how much more than its time was counted."""
+
+    reference: str
+    subject: str
+    target: TargetClock
+
+    @property
+    def over(self) -> dt.timedelta:
+        """How far past its time the target is (or was, when it ended)."""
+        return -self.target.left
+
+
+@dataclass(frozen=True)
+class TargetsReport:
+    """Next-response and resolution figures, and every breach, over the tickets created in ``[start, end)``.
+
+    ``rows`` holds a row per kind of :data:`LATER_TARGETS` and priority, in
+    that order, whether or not any policy sets such a target (``counted``
+    says whether any ticket had one). ``breaches`` lists every breached
+    target (first responses included) by the instant it was missed.
+    """
+
+    start: dt.datetime
+    end: dt.datetime
+    rows: tuple[TargetRow, ...]
+    breaches: tuple[TargetBreach, ...]
+
+    @property
+    def counted(self) -> bool:
+        """Whether any ticket of the period had a next-response or resolution target."""
+        return any(row.targets for row in self.rows)
+
+
+def targets_report(tickets: Iterable[TicketTargets], *, start: dt.datetime, end: dt.datetime) -> TargetsReport:
+    """The figures of next-response and resolution targets of the tickets created in ``[start, end)``, and every breach.
+
+    Each target counts as it stood when it was computed (its own ``now``).
+    """
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if end < start:
+        raise ValueError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    states = (MET, BREACHED, PENDING, PAUSED)
+    counts = {(kind, priority): dict.fromkeys(states, 0) for kind in LATER_TARGETS for priority in PRIORITIES}
+    breaches: list[TargetBreach] = []
+    for ticket in tickets:
+        if not start <= ticket.created_at < end:
+            continue
+        for target in ticket.targets:
+            if (target.kind, target.priority) in counts:
+                counts[target.kind, target.priority][target.state] += 1
+            if target.state == BREACHED:
+                breaches.append(TargetBreach(ticket.reference, ticket.subject, target))
+    rows = tuple(
+        TargetRow(
+            kind=kind,
+            priority=priority,
+            targets=sum(figures.values()),
+            met=figures[MET],
+            breached=figures[BREACHED],
+            pending=figures[PENDING],
+            paused=figures[PAUSED],
+            compliance=_share(figures[MET], figures[BREACHED]),
+        )
+        for (kind, priority), figures in counts.items()
+    )
+    breaches.sort(key=lambda breach: (breach.target.due or breach.target.started_at, breach.reference))
+    return TargetsReport(start=start, end=end, rows=rows, breaches=tuple(breaches))

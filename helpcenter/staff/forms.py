@@ -59,6 +59,18 @@ class StatusForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[SelectChoice(code, STATUS_NAMES[code]) for code in STATUSES])
 
 
+class AssignForm(FlaskForm):
+    """Give the ticket to an agent, or back to the team (the choices are the active accounts, set by the view)."""
+
+    assignee = SelectField(_l("Assignee"), choices=[])
+
+    def offer(self, accounts, nobody: str) -> None:
+        """Offer ``accounts`` (and nobody, labelled ``nobody``) as the choices."""
+        self.assignee.choices = [SelectChoice("", nobody)] + [
+            SelectChoice(str(account.id), f"{account.name} <{account.email}>") for account in accounts
+        ]
+
+
 class NewStaffForm(FlaskForm):
     """An administrator adds a colleague; the new account's owner sets the password from a mailed link."""
 

@@ -7,18 +7,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from helpcenter.articles.models import SearchCount
-from helpcenter.sla import PENDING, response_state
-from helpcenter.sla.reports import Rating, TicketFacts
+from helpcenter.sla import PENDING, PolicySet, response_state
+from helpcenter.sla.reports import Rating, TicketFacts, TicketTargets
 from helpcenter.tickets.models import STATUSES, DeflectionCount, Ticket, TicketRating
+from helpcenter.tickets.queries import targets_of
 
 from .models import StaffUser
 
 #: Statuses of the tickets the queue shows by default.
 ACTIVE = ("new", "open", "waiting")
-QUEUE_FILTERS = ("status", "category", "priority", "product", "language", "q")
+QUEUE_FILTERS = ("status", "category", "priority", "product", "language", "assignee", "q")
+#: The assignee filter: the tickets of the staff member looking, or those of nobody.
+MINE, UNASSIGNED = "mine", "unassigned"
 #: A pending first response due within this is shown as due soon.
 DUE_SOON = dt.timedelta(hours=1)
 
@@ -33,11 +36,14 @@ class QueuePage:
     pages: int
 
 
-def queue_page(session: Session, filters: Mapping[str, str], page: int, size: int) -> QueuePage:
+def queue_page(
+    session: Session, filters: Mapping[str, str], page: int, size: int, *, me: int | None = None
+) -> QueuePage:
     """Tickets in order of first-response deadline, filtered and searched, ``size`` a page.
 
     ``filters`` holds the values of :data:`QUEUE_FILTERS` (empty for none);
-    status ``active`` (the default) means new, open or waiting.
+    status ``active`` (the default) means new, open or waiting; assignee
+    ``mine`` means assigned to the account ``me``, ``unassigned`` to nobody.
     """
     query = select(Ticket)
     status = filters.get("status") or "active"
@@ -48,6 +54,10 @@ def queue_page(session: Session, filters: Mapping[str, str], page: int, size: in
     for name in ("category", "priority", "product", "language"):
         if filters.get(name):
             query = query.where(getattr(Ticket, name) == filters[name])
+    if filters.get("assignee") == MINE:
+        query = query.where(Ticket.assignee_id == me)
+    elif filters.get("assignee") == UNASSIGNED:
+        query = query.where(Ticket.assignee_id.is_(None))
     if filters.get("q"):
         like = f"%{filters['q']}%"
         query = query.where(
@@ -64,6 +74,7 @@ def queue_page(session: Session, filters: Mapping[str, str], page: int, size: in
     page = max(1, min(page, pages))
     tickets = session.scalars(
         query.order_by(Ticket.first_response_due.is_(None), Ticket.first_response_due, Ticket.created_at)
+        .options(selectinload(Ticket.events), selectinload(Ticket.messages))  # what each row's targets read
         .offset((page - 1) * size)
         .limit(size)
     ).all()
@@ -84,6 +95,22 @@ def tickets_created(session: Session, begin: dt.datetime, finish: dt.datetime) -
         select(Ticket).where(Ticket.created_at >= begin, Ticket.created_at < finish).order_by(Ticket.created_at)
     )
     return [TicketFacts.from_ticket(ticket) for ticket in tickets]
+
+
+def ticket_targets_created(
+    session: Session, begin: dt.datetime, finish: dt.datetime, policies: PolicySet, now: dt.datetime
+) -> list[TicketTargets]:
+    """Every target of the tickets created in ``[begin, finish)`` as seen at ``now``, oldest ticket first."""
+    tickets = session.scalars(
+        select(Ticket)
+        .where(Ticket.created_at >= begin, Ticket.created_at < finish)
+        .options(selectinload(Ticket.events), selectinload(Ticket.messages))
+        .order_by(Ticket.created_at)
+    )
+    return [
+        TicketTargets(ticket.reference or "", ticket.subject, ticket.created_at, targets_of(ticket, policies, now))
+        for ticket in tickets
+    ]
 
 
 def funnel(session: Session, start: dt.date, end: dt.date) -> list[tuple[tuple[str, str], dict[str, int]]]:
@@ -110,6 +137,11 @@ def top_queries(session: Session, *, found: bool, lang: str | None = None, limit
 def all_staff(session: Session) -> list[StaffUser]:
     """Every staff account, by address."""
     return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def active_staff(session: Session) -> list[StaffUser]:
+    """The accounts tickets can be assigned to (active ones), by name."""
+    return list(session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)))
 
 
 def staff_by_id(session: Session, user_id: int) -> StaffUser | None:

@@ -27,27 +27,32 @@ from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies, search_tally
+from helpcenter.oncall.forms import AcknowledgeForm
+from helpcenter.oncall.queries import paging_state
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
 from helpcenter.sla import CATEGORIES, PRIORITIES
-from helpcenter.sla.reports import satisfaction, sla_report
+from helpcenter.sla.reports import satisfaction, sla_report, targets_report
+from helpcenter.sla.targets import most_urgent
 from helpcenter.templating import format_share
 from helpcenter.tickets.models import STATUSES, Ticket
 from helpcenter.tickets.notifications import reply_mails, status_mails
 from helpcenter.tickets.operations import (
     add_note,
+    assign,
     confirm_contract,
     first_response_deadline,
     reply,
     set_priority,
     set_status,
 )
-from helpcenter.tickets.queries import any_attachment, ticket_by_reference
+from helpcenter.tickets.queries import any_attachment, targets_of, ticket_by_reference
 
 from .chart import sla_chart_svg
-from .export import sla_csv
+from .export import breaches_csv, sla_csv
 from .forms import (
     ROLE_NAMES,
+    AssignForm,
     LoginForm,
     NewStaffForm,
     NoteForm,
@@ -81,13 +86,17 @@ from .operations import (
     start_password_reset,
 )
 from .queries import (
+    MINE,
     QUEUE_FILTERS,
+    UNASSIGNED,
+    active_staff,
     all_staff,
     funnel,
     queue_page,
     queue_state,
     ratings_of_tickets_created,
     staff_by_id,
+    ticket_targets_created,
     tickets_created,
     top_queries,
 )
@@ -172,11 +181,16 @@ def queue():
     """Tickets in order of first-response deadline, filtered, searched and paginated."""
     filters = {name: request.args.get(name, "").strip()[:100] for name in QUEUE_FILTERS}
     filters["status"] = filters["status"] or "active"
-    found = queue_page(get_session(), filters, request.args.get("page", 1, type=int) or 1, PAGE_SIZE)
-    now = utcnow()
+    found = queue_page(
+        get_session(), filters, request.args.get("page", 1, type=int) or 1, PAGE_SIZE, me=current_user.id
+    )
+    now, policies = utcnow(), current_policies()
     return render_template(
         "staff/queue.html",
-        rows=[(ticket, queue_state(ticket, now)) for ticket in found.tickets],
+        rows=[
+            (ticket, queue_state(ticket, now), most_urgent(targets_of(ticket, policies, now)))
+            for ticket in found.tickets
+        ],
         now=now,
         filters=filters,
         total=found.total,
@@ -186,6 +200,7 @@ def queue():
         categories=CATEGORIES,
         priorities=PRIORITIES,
         products=[slug for slug, _product in current_library().products("en")],
+        assignee_filters={MINE: _("Mine"), UNASSIGNED: _("Unassigned")},
     )
 
 
@@ -197,20 +212,24 @@ def _ticket(reference: str) -> Ticket:
 
 
 def _ticket_page(found: Ticket, reply_form: ReplyForm | None = None) -> str:
-    policies = current_policies()
+    policies, now, session = current_policies(), utcnow(), get_session()
     return render_template(
         "staff/ticket.html",
         ticket=found,
         deadline=first_response_deadline(found, policies),
-        policy=policies.policies.get(found.policy_code, policies.default),
+        policy=policies.by_code(found.policy_code),
         claimed_policy=policies.for_contract(found.contract_number) if found.contract_number else None,
-        state=queue_state(found, utcnow()),
+        state=queue_state(found, now),
+        targets=targets_of(found, policies, now),
+        paging=paging_state(session, found),
         priority_form=PriorityForm(priority=found.priority or "average"),
         reply_form=reply_form or ReplyForm(),
         note_form=NoteForm(),
         status_form=StatusForm(status=found.status),
         action_form=FlaskForm(),
         limits=attachment_limits(),
+        assign_form=_assign_form(AssignForm(assignee=str(found.assignee_id or ""))),
+        acknowledge_form=AcknowledgeForm(),
     )
 
 
@@ -218,6 +237,27 @@ def _ticket_page(found: Ticket, reply_form: ReplyForm | None = None) -> str:
 def ticket(reference: str):
     """Everything about one ticket, and what can be done with it."""
     return _ticket_page(_ticket(reference))
+
+
+def _assign_form(form: AssignForm) -> AssignForm:
+    form.offer(active_staff(get_session()), _("Nobody (the team)"))
+    return form
+
+
+@bp.route("/tickets/<reference>/assign", methods=["POST"])
+def change_assignee(reference: str):
+    """Give the ticket to an agent (its warnings go to them), or back to the team."""
+    found = _ticket(reference)
+    form = _assign_form(AssignForm())
+    if not form.validate_on_submit():
+        abort(400)
+    assignee = staff_by_id(get_session(), int(form.assignee.data)) if form.assignee.data else None
+    assign(get_session(), found, assignee, actor=current_user.email)
+    if assignee is None:
+        flash(_("The ticket is now assigned to nobody: it is the team's."))
+    else:
+        flash(_("Ticket assigned to %(name)s.", name=assignee.name))
+    return redirect(url_for("staff.ticket", reference=found.reference))
 
 
 @bp.route("/tickets/<reference>/priority", methods=["POST"])
@@ -496,15 +536,19 @@ def _labels() -> dict[str, str]:
 def sla_report_page():
     """First-response compliance for a period: figures, chart, breaches."""
     start, end, begin, finish = _period()
-    session = get_session()
-    report = sla_report(tickets_created(session, begin, finish), start=begin, end=finish, now=utcnow())
+    session, now = get_session(), utcnow()
+    report = sla_report(tickets_created(session, begin, finish), start=begin, end=finish, now=now)
     ratings = satisfaction(ratings_of_tickets_created(session, begin, finish))
     chart = sla_chart_svg(
         report, title=_("First responses on time, by priority and window"), labels=_labels(), percent=format_share
     )
+    targets = targets_report(
+        ticket_targets_created(get_session(), begin, finish, current_policies(), now), start=begin, end=finish
+    )
     return render_template(
         "staff/sla_report.html",
         report=report,
+        targets=targets,
         chart=Markup(chart),
         start=start,
         end=end,
@@ -531,9 +575,37 @@ def sla_report_csv():
     text = sla_csv(
         tickets_created(get_session(), begin, finish), start=begin, end=finish, now=utcnow(), columns=columns
     )
+    return _csv(text, f"sla-{start.isoformat()}-{end.isoformat()}.csv")
+
+
+@bp.route("/reports/sla-breaches.csv")
+def sla_breaches_csv():
+    """Every missed target (first response, next response, resolution) of the period's tickets, one row each."""
+    start, end, begin, finish = _period()
+    report = targets_report(
+        ticket_targets_created(get_session(), begin, finish, current_policies(), utcnow()), start=begin, end=finish
+    )
+    columns = {
+        "reference": _("Ticket reference"),
+        "target": _("Target"),
+        "priority": _("Priority"),
+        "window": _("Window"),
+        "clock": _("Clock"),
+        "target_minutes": _("Target (minutes)"),
+        "started_at": _("Started"),
+        "due": _("Missed at"),
+        "ended_at": _("Ended"),
+        "minutes_over": _("Minutes over"),
+    }
+    return _csv(
+        breaches_csv(report.breaches, columns=columns), f"sla-breaches-{start.isoformat()}-{end.isoformat()}.csv"
+    )
+
+
+def _csv(text: str, filename: str):
     response = make_response(text)
     response.mimetype = "text/csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="sla-{start.isoformat()}-{end.isoformat()}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

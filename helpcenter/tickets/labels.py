@@ -28,4 +28,7 @@ EVENT_NAMES = {
     "note": _l("Internal note"),
     "status": _l("Status changed"),
     "customer_message": _l("Customer message"),
+    "assigned": _l("Assigned"),
+    "paged": _l("On-call paged"),
+    "acknowledged": _l("Page acknowledged"),
 }

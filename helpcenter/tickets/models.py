@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpcenter.attachments.models import Attachment
 from helpcenter.db import Base, UtcDateTime, utcnow
+from helpcenter.staff.models import StaffUser
 
 STATUSES = ("new", "open", "waiting", "resolved", "closed")
 
@@ -56,6 +57,10 @@ class Ticket(Base):
     follow_up_of: Mapped[str] = mapped_column(String(32), default="")
     #: The requester asked for no more mail about this ticket.
     mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The agent the ticket is assigned to (warnings before breach go to them), if any.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+
+    assignee: Mapped[StaffUser | None] = relationship(lazy="joined")
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"

@@ -27,6 +27,7 @@ from helpcenter.attachments.store import AttachmentStore
 from helpcenter.db import increment_counter, utcnow
 from helpcenter.outbox import Mail, enqueue
 from helpcenter.sla import NO_TARGET, Deadline, PolicySet, first_response_due, response_state
+from helpcenter.staff.models import StaffUser
 
 from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage, TicketRating
 
@@ -373,6 +374,29 @@ def set_status(
             enqueue(session, mail, ticket_id=ticket.id)
     _announce(announce, session, ticket, TicketChange("status"))
     _finish(session, commit)
+    return ticket
+
+
+def assign(
+    session: Session, ticket: Ticket, assignee: StaffUser | None, *, actor: str, now: dt.datetime | None = None
+) -> Ticket:
+    """Give the ticket to an agent (its warnings before breach go to them), or back to the team with None.
+
+    A disabled account cannot be given tickets (``ValueError``).
+    """
+    if assignee is not None and not assignee.active:
+        raise ValueError(f"{assignee.email} is disabled and cannot be given tickets")
+    now = now or utcnow()
+    if ticket.assignee_id != (assignee.id if assignee else None):
+        before = ticket.assignee.email if ticket.assignee else "-"
+        ticket.events.append(
+            TicketEvent(
+                at=now, kind="assigned", actor=actor, detail=f"{before} -> {assignee.email if assignee else '-'}"
+            )
+        )
+        ticket.assignee = assignee
+        ticket.updated_at = now
+    session.commit()
     return ticket
 
 

@@ -18,7 +18,7 @@ from helpcenter.attachments.responses import download
 from helpcenter.attachments.store import attachment_store
 from helpcenter.attachments.uploads import accepts_files, attachment_limits, uploads
 from helpcenter.content import page_url
-from helpcenter.db import get_session
+from helpcenter.db import get_session, utcnow
 from helpcenter.extensions import limiter
 from helpcenter.i18n import all_languages
 from helpcenter.jira import push_change
@@ -38,7 +38,7 @@ from .operations import (
     find_submitted,
     find_ticket,
 )
-from .queries import public_attachment
+from .queries import customer_promise, public_attachment
 
 bp = Blueprint("tickets", __name__)
 # A ticket's words, for the customer's pages and the staff console alike.
@@ -245,6 +245,7 @@ def track(lang: str, reference: str):
             link=tracking_url(ticket, request.args["token"], lang),
             token=request.args["token"],
             messages=[message for message in ticket.messages if not message.internal],
+            promise=customer_promise(ticket, current_policies(), utcnow()),
         )
     )
     response.headers["Referrer-Policy"] = "no-referrer"
