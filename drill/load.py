@@ -43,6 +43,8 @@ TOPICS = (
     "invoice address xylophone",
     "quarterly zebra paperwork",
 )
+#: Every customer's address ends so.
+CUSTOMER_DOMAIN = "@customers.drill.example"
 SEARCHES = ("alert", "lightning distance", "api key", "mot de passe", "Gewitter", "archive", "netwrok", "C++")
 
 
@@ -192,9 +194,7 @@ class Customer(Client):
 
     def act(self) -> None:
         number = len(self.ledger.tickets) + 1
-        wanted = TicketRequest(
-            marker=f"drill-{uuid.uuid4().hex}", email=f"{self.name}.{number}@customers.drill.example"
-        )
+        wanted = TicketRequest(marker=f"drill-{uuid.uuid4().hex}", email=f"{self.name}.{number}{CUSTOMER_DOMAIN}")
         with self.ledger.lock:
             self.ledger.tickets.append(wanted)
         topic = self.random.choice(TOPICS)

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .load import Ledger
+from .load import CUSTOMER_DOMAIN, Ledger
 from .mailsink import ReceivedMail
 from .sites import HELPDESK_EMAIL
 
@@ -55,13 +55,21 @@ class StoredState:
 
 
 def mail_key(mail: ReceivedMail) -> tuple[str, str, str]:
-    """Which promised mail a delivery is: (kind, ticket reference or reply marker, recipient)."""
+    """Which mail a delivery is: (kind, ticket reference or reply marker, recipient).
+
+    The promised kinds are ``confirmation``, ``notice`` and ``reply``; any
+    other mail (an on-call page, a warning) is known by its subject.
+    """
     reply = REPLY_MARKER.search(mail.body)
     if reply:
         return ("reply", reply.group(0), mail.recipient)
     found = SUBJECT_REFERENCE.search(mail.subject)
     reference = found.group(1) if found else ""
-    return ("notice" if mail.recipient == HELPDESK_EMAIL else "confirmation", reference, mail.recipient)
+    if mail.recipient == HELPDESK_EMAIL and "New ticket:" in mail.subject:
+        return ("notice", reference, mail.recipient)
+    if mail.recipient.endswith(CUSTOMER_DOMAIN):
+        return ("confirmation", reference, mail.recipient)
+    return ("other", mail.subject, mail.recipient)
 
 
 def expected_mail(ledger: Ledger) -> set[tuple[str, str, str]]:
@@ -106,7 +114,7 @@ def figures(
     deliveries = Counter(mail_key(mail) for mail in mails)
     same_message = Counter((mail.message_id, mail.recipient) for mail in mails)
     duplicate_mails = sum(count - 1 for count in deliveries.values())
-    unexpected = sum(count for key, count in deliveries.items() if key not in expected)
+    others = sum(count for key, count in deliveries.items() if key not in expected)
 
     exchanges = ledger.exchanges
     failed = [exchange for exchange in exchanges if not exchange.intended]
@@ -137,7 +145,7 @@ def figures(
         "replies_acknowledged": len(replies),
         "lost_replies": lost_replies,
         "duplicate_replies": duplicate_replies,
-        "unexpected_mails": unexpected,
+        "other_mails": others,
         "duplicate_message_ids": sum(count - 1 for count in same_message.values()),
         "outbox_unsent": primary.unsent_mail,
         "slowest_mail_s": round(primary.slowest_mail_s, 1),
@@ -174,7 +182,7 @@ def table(result: dict, ledger: Ledger, faults: list[FaultRecord]) -> str:
         f"  replies      acknowledged {result['replies_acknowledged']}, lost {result['lost_replies']}, "
         f"duplicates {result['duplicate_replies']}",
         f"  mail         expected {result['mails_expected']}, received {result['mails_received']}, "
-        f"duplicates {result['duplicate_mails']}, unexpected {result['unexpected_mails']}, "
+        f"duplicates {result['duplicate_mails']}, other mail (pages, warnings) {result['other_mails']}, "
         f"left in the outbox {result['outbox_unsent']}, slowest {result['slowest_mail_s']} s from queued to sent",
         f"  requests     {result['requests']}, failed {result['failed_requests']}, "
         f"availability {result['availability']} %",
