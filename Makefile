@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint setup browser axe catalogues database index translations bench bench-search wrk clean
+.PHONY: run serve test lint setup browser axe catalogues database index translations bench bench-search wrk drill drill-packages clean
 
 # The periodic jobs (outbox delivery and the rest) run beside the development server, and stop with it.
 run: setup
@@ -21,7 +21,7 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: setup browser axe lint
+test: setup browser axe lint drill-packages
 	$(BIN)/pytest
 
 # Lint and formatting (ruff, configured in pyproject.toml); `make test` runs it first.
@@ -93,6 +93,29 @@ wrk:
 # Search against an SQLite FTS5 baseline on the tldr corpus in ../shared/corpora.
 bench-search: setup
 	$(BIN)/python -m benchmarks.search
+
+# The two-site failover drill, on loopback: a PostgreSQL primary and its
+# synchronous standby, a gunicorn server per site, HAProxy checking /readyz,
+# an SMTP sink. A bounded load (customers, readers, an agent) runs while an
+# app server is killed (-9) and restarted, the primary is lost and the standby
+# promoted, and the old primary rejoins as the new one's standby. Prints a
+# table, then one JSON line; fails when a target is missed.
+drill: setup drill-packages
+	$(BIN)/python -m drill
+
+# Debian's PostgreSQL server and HAProxy, for `make drill` and its test:
+# installed when missing and apt can be used.
+drill-packages:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="postgresql"; \
+	PATH="$$PATH:/usr/sbin" command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) ; \
+		else \
+			echo "not installed: $$missing (apt-get install $$missing); the drill and its test cannot run"; \
+		fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

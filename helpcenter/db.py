@@ -9,8 +9,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -49,14 +49,29 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: What every PostgreSQL connection asks for unless the URL says otherwise.
+#: The URL may name several servers (``?host=a:5432&host=b:5432``, the two
+#: sites); the help centre writes, so it takes the one that accepts writes,
+#: and gives up on a server that does not answer within a few seconds.
+POSTGRESQL_DEFAULTS = {"target_session_attrs": "read-write", "connect_timeout": "5"}
+
+
 class Database:
-    """The engine and session factory of one app."""
+    """The engine and session factory of one app.
+
+    Pooled connections are tested before use, so that after a failover
+    those to the lost primary are dropped and replaced by connections to
+    the new one, without a restart.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         options: dict = {"future": True}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False}
+        elif url.startswith("postgresql"):
+            given = make_url(url).query
+            options["connect_args"] = {key: value for key, value in POSTGRESQL_DEFAULTS.items() if key not in given}
         self.engine: Engine = create_engine(url, pool_pre_ping=True, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -116,6 +131,23 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def database_status(session: Session) -> str:
+    """``ok`` when the database answers and accepts writes; otherwise what is wrong.
+
+    A standby answers queries but refuses every write: a server that files
+    tickets through it is not ready.
+    """
+    try:
+        if session.get_bind().dialect.name != "postgresql":
+            session.execute(text("SELECT 1"))
+        elif session.execute(text("SHOW transaction_read_only")).scalar() == "on":
+            return "read-only"
+    except SQLAlchemyError as exc:
+        session.rollback()
+        return f"unavailable: {type(exc).__name__}"
+    return "ok"
 
 
 def _alembic_config(db: Database) -> AlembicConfig:

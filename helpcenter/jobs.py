@@ -57,16 +57,18 @@ class JobRunner:
             if not every_job and last is not None and clock - last < job.every.total_seconds():
                 continue
             self.last_run[job.name] = clock
-            with job_lock(self.app, job.name) as held:
-                if not held:
-                    results[job.name] = "busy"
-                    continue
-                try:
+            # Taking the lock is inside too: a database out of reach (a failover)
+            # fails this round of jobs, not the runner.
+            try:
+                with job_lock(self.app, job.name) as held:
+                    if not held:
+                        results[job.name] = "busy"
+                        continue
                     with self.app.app_context():
                         results[job.name] = job.run(self.app, now or utcnow())
-                except Exception as exc:  # one job's fault never stops the others
-                    log.exception("job %s failed", job.name)
-                    results[job.name] = f"failed: {type(exc).__name__}: {exc}"
+            except Exception as exc:  # one job's fault never stops the others
+                log.exception("job %s failed", job.name)
+                results[job.name] = f"failed: {type(exc).__name__}: {exc}"
         return results
 
     def run_forever(self, *, tick: float = 1.0) -> None:

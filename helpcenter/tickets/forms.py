@@ -96,6 +96,8 @@ class TicketForm(FlaskForm):
     #: The resolved ticket this one follows up (from the Customer Area), if any.
     follow_up_of = HiddenField(filters=[one_line], validators=[Optional(), Length(max=32)])
     files = MultipleFileField(_l("Attach files"))
+    #: Identifies this filling-in of the form: sent again (a retry), it files no second ticket.
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
 
     def validate_impact(self, field) -> None:
         """Technical assistance needs an impact; other categories ignore it."""

@@ -49,6 +49,8 @@ class Ticket(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     #: The Jira Service Management request this ticket is kept in step with (``SUP-123``), if any.
     jira_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Identifies the filling-in of the form that filed the ticket: sent again, it files nothing more.
+    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     #: The reference of the ticket this one follows up (a resolved ticket too old to reopen).

@@ -9,6 +9,7 @@ without it, so that it is not sent back.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -109,6 +110,35 @@ def token_matches(ticket: Ticket, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(ticket.token_hash, hash_token(token or ""))
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One filling-in of the ticket form, by one browser: sent twice (a retry), it files one ticket.
+
+    A customer whose answer was lost (a server died after storing the
+    ticket, a database failed over during the commit) sends the same form
+    again.  The tracking token is derived from the submission with the
+    site's secret, so that the retry leads to the same private page; the
+    submission is bound to the browser's session, so that someone who saw
+    only the form cannot reach the ticket it filed.
+    """
+
+    key_hash: str
+    token: str
+
+    @classmethod
+    def of(cls, secret: str, browser: str, form: str) -> Submission:
+        """The submission of ``form`` (the form's own identifier) from ``browser`` (the session's)."""
+        material = f"{browser}:{form}".encode()
+        digest = hmac.new(secret.encode(), b"ticket-token:" + material, hashlib.sha256).digest()
+        key_hash = hmac.new(secret.encode(), b"ticket-submission:" + material, hashlib.sha256).hexdigest()
+        return cls(key_hash, base64.urlsafe_b64encode(digest[:24]).decode())
+
+
+def find_submitted(session: Session, submission: Submission) -> Ticket | None:
+    """The ticket this submission already filed, if any."""
+    return session.scalars(select(Ticket).filter_by(submission_hash=submission.key_hash)).first()
+
+
 def reference_for(ticket_id: int, created_at: dt.datetime) -> str:
     """The human-readable reference of a ticket: ``HC-2026-000123``.
 
@@ -129,6 +159,7 @@ def create_ticket(
     now: dt.datetime | None = None,
     announce: Announce | None = None,
     commit: bool = True,
+    submission: Submission | None = None,
 ) -> tuple[Ticket, str]:
     """Store a ticket with its first-response deadline, audit trail, files and outgoing mail.
 
@@ -140,14 +171,15 @@ def create_ticket(
     the mails that ``mails(ticket, token)`` composes and what ``announce``
     adds.  Returns the ticket and its tracking token (shown once, never
     stored).  ``now`` is the creation instant (a request raised elsewhere
-    keeps its own).
+    keeps its own).  With ``submission``, the token is the submission's, and
+    a second ticket of the same submission is refused by the database.
     """
     now = now or utcnow()
     contract_verified = holds_contract(session, request.requester_email, request.contract_number)
     policy = policies.for_contract(request.contract_number if contract_verified else None)
     priority = request.priority if request.category == "technical" else None
     deadline = first_response_due(now, request.category, priority, policy)
-    token, token_hash = new_token()
+    token, token_hash = (submission.token, hash_token(submission.token)) if submission else new_token()
     ticket = Ticket(
         category=request.category,
         product=request.product,
@@ -170,6 +202,7 @@ def create_ticket(
         first_response_due=deadline.due,
         status="new",
         token_hash=token_hash,
+        submission_hash=submission.key_hash if submission else None,
         updated_at=now,
     )
     first = TicketMessage(at=now, author="customer", author_name=request.requester_name, body=request.description)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -28,7 +29,15 @@ from helpcenter.search import SearchRequest, SearchUnavailable
 from .forms import CATEGORY_DESCRIPTIONS, TICKET_LANGUAGES, TicketForm, impact_descriptions
 from .labels import EVENT_NAMES, SLA_STATE_NAMES, STATUS_NAMES
 from .notifications import ticket_created_mails, tracking_url
-from .operations import FUNNEL_STAGES, TicketRequest, count_funnel, create_ticket, find_ticket
+from .operations import (
+    FUNNEL_STAGES,
+    Submission,
+    TicketRequest,
+    count_funnel,
+    create_ticket,
+    find_submitted,
+    find_ticket,
+)
 from .queries import customer_promise, public_attachment
 
 bp = Blueprint("tickets", __name__)
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 SUGGESTIONS = 5
 #: The session remembers the ticket just filed, for the confirmation on its page.
 JUST_CREATED = "ticket_created"
+#: The session's key that identifies the browser to the form's submissions.
+BROWSER_KEY = "ticket_browser"
 
 
 def _form(lang: str) -> TicketForm:
@@ -52,6 +63,8 @@ def _form(lang: str) -> TicketForm:
     if request.method == "GET":
         form.language.data = lang if lang in TICKET_LANGUAGES else "en"
         form.subject.data = request.args.get("subject", "")[:200]
+        form.submission.data = secrets.token_urlsafe(18)
+        session.setdefault(BROWSER_KEY, secrets.token_urlsafe(18))
         if customer:
             # Signed in to the Customer Area: who they are is known already.
             form.email.data = customer
@@ -63,6 +76,14 @@ def _form(lang: str) -> TicketForm:
     elif form.follow_up_of.data and not (customer and readable_ticket(get_session(), customer, form.follow_up_of.data)):
         form.follow_up_of.data = ""  # only a ticket its requester can read is followed up
     return form
+
+
+def _submission(form: TicketForm) -> Submission | None:
+    """This filling-in of the form by this browser; None for a form that does not say (an old page)."""
+    browser = session.get(BROWSER_KEY)
+    if not form.submission.data or not browser:
+        return None
+    return Submission.of(current_app.secret_key, browser, form.submission.data)
 
 
 def _render_form(form: TicketForm, status: int = 200, **extra):
@@ -125,23 +146,29 @@ def new(lang: str):
         site_language=lang,
         follow_up_of=form.follow_up_of.data or "",
     )
+    submission = _submission(form)
     try:
-        ticket, token = create_ticket(
-            get_session(),
-            wanted,
-            current_policies(),
-            mails=ticket_created_mails,
-            files=files,
-            store=attachment_store(),
-            announce=push_change,
-        )
+        ticket = find_submitted(get_session(), submission) if submission else None
+        if ticket is not None:
+            token = submission.token  # sent again: the ticket it filed, nothing more
+        else:
+            ticket, token = create_ticket(
+                get_session(),
+                wanted,
+                current_policies(),
+                mails=ticket_created_mails,
+                files=files,
+                store=attachment_store(),
+                announce=push_change,
+                submission=submission,
+            )
+            if form.suggestions_seen.data:
+                _count(lang, product, "submitted")
+            deliver_in_background(current_app._get_current_object())
     except SQLAlchemyError:
         log.exception("ticket could not be stored")
         get_session().rollback()
         return _render_form(form, 503, unavailable=True)
-    if form.suggestions_seen.data:
-        _count(lang, product, "submitted")
-    deliver_in_background(current_app._get_current_object())
     # Said once, on the page the form leads to; the private link itself stays clean.
     session[JUST_CREATED] = ticket.reference
     return redirect(url_for("tickets.track", lang=lang, reference=ticket.reference, token=token), 303)
