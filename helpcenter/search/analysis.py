@@ -11,10 +11,22 @@ indexed under several terms:
 - the word itself, accents folded, marked with :data:`EXACT`, so that the
   very word typed ranks above its inflections.
 
-All of a word's terms share its position; a quoted phrase matches the exact
-terms of its words at consecutive positions.  (Indexing pairs of
-neighbouring words instead made phrases faster but doubled the build time
-and the size of the index.)
+A stop word is indexed only as it is written (its :data:`EXACT` term): it
+never decides whether a page matches, but a page that has the small words
+of a line a reader remembers, in their places, ranks above one that only
+shares its rarer words.
+
+The index keeps no positions: each document also keeps the sequence of its
+words (accents folded, stop words included, part by part: see
+:func:`sequence_words`), which tells where a quoted phrase is and which
+typed words stand next to each other, for the few documents where that
+decides.  (Positions in the postings made every block of a common word
+expensive to read; indexing pairs of neighbouring words doubled the build
+time and the size of the index.)
+
+Words are read the way readers type them: a letter that a page puts between
+brackets to show a command's mnemonic (``[c]reate``, ``E[x]tract``) is part
+of the word (``create``, ``extract``).
 """
 
 from __future__ import annotations
@@ -29,8 +41,12 @@ from whoosh.lang import stemmer_for_language, stopwords_for_language
 #: Site language code to Whoosh's (Whoosh knows ``pt``, never ``pt_BR``).
 WHOOSH_LANGUAGES = {"en": "en", "fr": "fr", "de": "de", "es": "es", "it": "it", "pt": "pt"}
 
-#: A word: letters and digits, with inner apostrophes and dots (l'alerte, e.g, 2.5).
-WORD = re.compile(r"\w+(?:['’.]\w+)*", re.UNICODE)
+#: A word: letters and digits, with inner apostrophes and dots (l'alerte, e.g, 2.5), and
+#: letters in brackets inside or at the edge of a word ([c]reate, E[x]tract, Lis[t]).
+WORD = re.compile(
+    r"(?:\[[^\W\d_]{1,3}\](?=\w))?\w+(?:(?:['’.](?=\w)|\[[^\W\d_]{1,3}\])\w*)*", re.UNICODE
+)
+_MNEMONIC_BRACKETS = str.maketrans("", "", "[]")
 
 #: Elided articles and pronouns that French and Italian glue to the next word.
 ELISIONS = {
@@ -43,8 +59,8 @@ SEGMENT_SEPARATOR = "\x1e"
 #: How much a word weighs in each part: the title most, then headings, summary and tags.
 SEGMENT_BOOSTS = (4.0, 2.0, 1.0)
 
-#: Positions skipped between parts, so that a phrase never spans two of them.
-SEGMENT_GAP = 100
+#: Separates the parts of a document's word sequence (as :data:`SEGMENT_SEPARATOR` its text).
+SEQUENCE_PART = "\x1e"
 
 #: Marks the term of a word exactly as written (accents folded).
 EXACT = "="
@@ -62,8 +78,17 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The lowercase words of ``text``, apostrophes normalised."""
-    return [match.group(0).replace("’", "'") for match in WORD.finditer(text.lower())]
+    """The lowercase words of ``text``, apostrophes normalised, mnemonic brackets dropped."""
+    return [normal_word(match.group(0)) for match in WORD.finditer(text.lower())]
+
+
+def normal_word(word: str) -> str:
+    """A word as indexed before analysis: ``’`` as ``'``, without mnemonic brackets."""
+    if "’" in word:
+        word = word.replace("’", "'")
+    if "[" in word:
+        word = word.translate(_MNEMONIC_BRACKETS)
+    return word
 
 
 class SegmentTokenizer(Tokenizer):
@@ -84,25 +109,22 @@ class SegmentTokenizer(Tokenizer):
         offset, position = start_char, start_pos
         for index, part in enumerate(value.split(SEGMENT_SEPARATOR)):
             boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
-            last = position
             for token in self.words(
                 part, positions=positions, chars=chars, start_pos=position, start_char=offset, **kwargs
             ):
                 token.boost = boost
                 if positions:
-                    last = token.pos
+                    position = token.pos + 1
                 yield token
             offset += len(part) + 1
-            position = last + SEGMENT_GAP
 
 
-class ApostropheFilter(Filter):
-    """Normalise the typographic apostrophe to ``'``."""
+class NormalWordFilter(Filter):
+    """Words as :func:`normal_word` gives them: ``'`` for ``’``, no mnemonic brackets."""
 
     def __call__(self, tokens):
         for token in tokens:
-            if "’" in token.text:
-                token.text = token.text.replace("’", "'")
+            token.text = normal_word(token.text)
             yield token
 
 
@@ -127,9 +149,9 @@ class ElisionFilter(Filter):
 
 
 class StopWordsFilter(Filter):
-    """Drop stop words; the words after them move up, so phrases skip stop words.
+    """Mark stop words (``token.stop_word``); they keep their places.
 
-    Unlike Whoosh's ``StopFilter``, renumbering keeps the gaps between parts.
+    (Not Whoosh's ``stopped``, which would leave them out of the index.)
     """
 
     def __init__(self, lang: str) -> None:
@@ -140,18 +162,13 @@ class StopWordsFilter(Filter):
 
     def __call__(self, tokens):
         stops = stop_words(self.lang)
-        removed = 0
         for token in tokens:
-            if token.text in stops:
-                removed += 1
-                continue
-            if removed and getattr(token, "positions", False):
-                token.pos -= removed
+            token.stop_word = token.text in stops
             yield token
 
 
 class WordTermsFilter(Filter):
-    """Emit the terms of each word: its stems and its exact form.
+    """Emit the terms of each word: its stems and its exact form; of a stop word, its exact form.
 
     ``is_morph`` tells Whoosh that this filter changes word forms.
     """
@@ -170,6 +187,10 @@ class WordTermsFilter(Filter):
         for token in tokens:
             text = token.text
             folded = fold(text)
+            if token.stop_word:
+                token.text = EXACT + folded
+                yield token
+                continue
             first = stem(text)
             folded_stem = stem(folded) if folded != text else first
             token.text = first
@@ -200,7 +221,7 @@ def stop_words(lang: str) -> frozenset[str]:
 
 
 def _tokens(lang: str):
-    chain = SegmentTokenizer() | LowercaseFilter() | ApostropheFilter()
+    chain = SegmentTokenizer() | LowercaseFilter() | NormalWordFilter()
     if lang in ELISIONS:
         chain = chain | ElisionFilter(ELISIONS[lang])
     return chain
@@ -226,16 +247,31 @@ class _FoldFilter(Filter):
 
 
 @functools.lru_cache(maxsize=50_000)
+def _analysed(lang: str, word: str) -> tuple[tuple[str, ...], str | None]:
+    terms, stop = [], None
+    for token in text_analyzer(lang)(word, mode="query"):
+        if token.stop_word:
+            stop = stop or token.text
+        elif token.text not in terms:
+            terms.append(token.text)
+    return tuple(terms), stop
+
+
 def word_terms(lang: str, word: str) -> tuple[str, ...]:
     """The terms a typed word is looked up by: its stems and its exact form.
 
     Empty for a stop word.
     """
-    return tuple(dict.fromkeys(token.text for token in text_analyzer(lang)(word, mode="query")))
+    return _analysed(lang, word)[0]
+
+
+def stop_term(lang: str, word: str) -> str | None:
+    """The exact term of a stop word, None for any other word."""
+    return _analysed(lang, word)[1]
 
 
 def phrase_terms(lang: str, phrase: list[str]) -> list[str]:
-    """The exact terms of a phrase's words, stop words left out as in the index.
+    """The exact terms of a phrase's words, stop words left out (they are not terms).
 
     Quotes ask for these very words (accents aside), not their inflections.
     """
@@ -243,3 +279,27 @@ def phrase_terms(lang: str, phrase: list[str]) -> list[str]:
     for word in phrase:
         exact.extend(term for term in word_terms(lang, word) if term.startswith(EXACT))
     return exact
+
+
+def sequence_words(lang: str, text: str) -> list[str]:
+    """The words of ``text`` as the index reads them, in order, stop words included.
+
+    Each is the word's exact form without its :data:`EXACT` mark (lowercase,
+    accents folded, elided article removed): a document's sequence and a
+    quoted phrase compare this way.
+    """
+    prefixes = frozenset(ELISIONS.get(lang, ()))
+    found = []
+    for match in WORD.finditer(text.lower()):
+        word = normal_word(match.group(0))
+        if prefixes and "'" in word:
+            head, _, rest = word.partition("'")
+            if rest and head in prefixes:
+                word = rest
+        found.append(fold(word))
+    return found
+
+
+def sequence_value(lang: str, parts: list[str]) -> bytes:
+    """A document's word sequence, part by part, as the index keeps it."""
+    return SEQUENCE_PART.join(" ".join(sequence_words(lang, part)) for part in parts).encode("utf-8")

@@ -101,7 +101,9 @@ class WhooshSearchEngine:
         view = cache[1].get(lang)
         if view is None:
             searcher = generation.indexes[lang].searcher()
-            view = cache[1][lang] = IndexView(searcher, generation.columns(lang, searcher)[3])
+            view = cache[1][lang] = IndexView(
+                searcher, lang, generation.columns(lang, searcher)[3], generation.vocabulary(lang).frequencies
+            )
             with self._lock:
                 self._open = [open_ for open_ in self._open if not open_.is_closed] + [searcher]
         return view
@@ -176,12 +178,13 @@ class WhooshSearchEngine:
 
     def _run(self, generation: _Generation, view: IndexView, request: SearchRequest, parsed, alternatives):
         clauses = build_query(request.lang, parsed, alternatives=alternatives)
-        if not clauses:
+        required = sum(clause.required for clause in clauses)
+        if not required:
             return None
         limit = request.page * request.per_page
         accept = _filter(generation.columns(request.lang, view.searcher), request.section, request.product)
         ranked = rank(view, clauses, match_all=True, limit=limit, accept=accept)
-        if ranked.total == 0 and len(clauses) > 1:
+        if ranked.total == 0 and required > 1:
             # No document has every word: rank the documents that have some.
             ranked = rank(view, clauses, match_all=False, limit=limit, accept=accept)
         return _Page(ranked, (request.page - 1) * request.per_page, limit, query_terms(clauses))

@@ -2,11 +2,17 @@
 
 Whoosh's query objects look a term up several times per search (whether it
 exists, its statistics, its postings, the size of its clause) and build a
-tree of matchers; for the few rare words of a help-centre query that
-bookkeeping costs more than the postings themselves.  Here each term is
-looked up once per search, its postings are read whole, a block at a time,
-the documents that have every word are found with set operations, and only
-those are scored, with BM25 over the document's length in words.
+tree of matchers; for the few words of a help-centre query that bookkeeping
+costs more than the postings themselves.  Here each term is looked up once
+per search, its postings are read whole, a block at a time, the documents
+that have every word are found with set operations, and only those are
+scored, with BM25 over the document's length in words.
+
+Postings hold no positions (reading them made every block of a common word
+expensive); where the order of words matters (a quoted phrase, words typed
+next to each other, the stop words of a line), the few documents concerned
+are read closely from their word sequence (see
+:func:`helpcenter.search.analysis.sequence_words`).
 """
 
 from __future__ import annotations
@@ -14,14 +20,28 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from whoosh.reading import TermNotFound
+
+from .analysis import SEGMENT_BOOSTS, SEQUENCE_PART, word_terms
 
 #: BM25's term frequency saturation and length normalisation.
 K1 = 1.2
 B = 0.75
+
+#: How many of the best documents are ordered again by the order of the words typed.
+CLOSE_READING = 30
+#: The weight of a phrase's occurrences: as a word found as typed (its stem and its exact term).
+PHRASE_WEIGHT = 3.0
+#: The weight of two words typed next to each other that a document has next to each other:
+#: as a word found as typed.
+NEIGHBOURS_WEIGHT = 3.0
+#: Two words count as neighbours up to this many places apart (one word left out, or added).
+NEIGHBOURS_DISTANCE = 2
+#: The weight of a stop word typed, in the documents that have it (it never decides a match).
+STOP_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -29,14 +49,22 @@ class Clause:
     """What one typed word or quoted phrase matches.
 
     A document matches a word's clause when it has any of ``terms`` (a
-    field, a term and its weight), and a ``phrase`` clause when it has all
-    of them at consecutive positions, in order.  It matches the clause
-    *as typed* when it has one of the ``exact`` terms (a phrase: always).
+    field, a term and its weight), and a phrase's clause when it has all of
+    its ``terms`` and the ``phrase`` (its words, stop words included) in a
+    row.  It matches the clause *as typed* when it has one of the ``exact``
+    terms (a phrase: always).  ``words`` are the forms of a word as typed
+    (accents folded), found in a document's word sequence.  A clause that is
+    not ``required`` (a stop word) never decides whether a document matches;
+    it only adds to the score of the best ones.  ``place`` is the rank of a
+    loose word among the words typed (None for a phrase).
     """
 
     terms: tuple[tuple[str, str, float], ...]
-    phrase: bool = False
+    phrase: tuple[str, ...] = ()
     exact: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    required: bool = True
+    place: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +78,6 @@ class Term:
     entries: tuple[tuple[int, object], ...]
 
 
-@dataclass
-class Postings:
-    """The documents that have a term (numbers across segments), with its weight in each."""
-
-    weights: dict[int, float]
-    positions: dict[int, bytes] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Ranked:
     """How many documents match, and the best ones with their scores, best first."""
@@ -67,16 +87,19 @@ class Ranked:
 
 
 class IndexView:
-    """The postings and document lengths of one language's searcher, for one thread.
+    """The postings, document lengths and word sequences of one language's searcher, for one thread.
 
     Term lookups are remembered until :meth:`forget`: the typo check and the
     ranking of a search share them.  ``lengths`` gives each document's
-    length in words.
+    length in words; ``frequencies`` how many documents use a word (accents
+    folded), for the stop words, which are not terms of the index.
     """
 
-    def __init__(self, searcher, lengths: list[int]) -> None:
+    def __init__(self, searcher, lang: str, lengths: list[int], frequencies: Mapping[str, int]) -> None:
         self.searcher = searcher
+        self.lang = lang
         self.lengths = lengths
+        self.frequencies = frequencies
         self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         self.document_count = searcher.doc_count_all()
         self._leaves = []
@@ -84,6 +107,8 @@ class IndexView:
             reader = leaf.reader()
             deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
             self._leaves.append((reader, offset, deleted))
+        reader = searcher.reader()
+        self._sequences = reader.column_reader("sequence") if self.document_count else None
         self._terms: dict[tuple[str, str], Term | None] = {}
 
     def forget(self) -> None:
@@ -104,10 +129,9 @@ class IndexView:
             self._terms[key] = Term(fieldname, text, frequency, tuple(entries)) if entries else None
         return self._terms[key]
 
-    def postings(self, term: Term, *, within: set[int] | None = None, positions: bool = False) -> Postings:
-        """The postings of a term, only of the documents ``within`` when given."""
+    def postings(self, term: Term, *, within: set[int] | None = None) -> dict[int, float]:
+        """A term's weight in each document that has it (only those ``within`` when given)."""
         weights: dict[int, float] = {}
-        values: dict[int, bytes] = {}
         for number, entry in term.entries:
             reader, offset, deleted = self._leaves[number]
             wanted = None
@@ -116,34 +140,45 @@ class IndexView:
                 wanted = sorted(docnum - offset for docnum in within if offset <= docnum < end)
                 if not wanted:
                     continue
-            ids, leaf_weights, leaf_values = _leaf_postings(reader, term.fieldname, entry, positions, wanted)
-            for index, docnum in enumerate(ids):
-                if docnum in deleted:
-                    continue
-                weights[offset + docnum] = leaf_weights[index]
-                if positions:
-                    values[offset + docnum] = leaf_values[index]
-        return Postings(weights, values)
+            ids, leaf_weights = leaf_postings(reader, term.fieldname, entry, wanted)
+            for docnum, weight in zip(ids, leaf_weights):
+                if docnum not in deleted:
+                    weights[offset + docnum] = weight
+        return weights
 
-    def decode_positions(self, fieldname: str, value: bytes) -> list[int]:
-        """The positions held in a posting's value."""
-        return self.searcher.schema[fieldname].format.decode_positions(value)
+    def sequence(self, docnum: int) -> list[list[str]]:
+        """The words of a document in order (accents folded, stop words included), part by part."""
+        value = self._sequences[docnum] if self._sequences is not None else b""
+        return [part.split(" ") if part else [] for part in value.decode("utf-8").split(SEQUENCE_PART)]
+
+    def idf(self, clause: Clause) -> float:
+        """How rare a clause's word is (the most widespread of its terms, or of its forms)."""
+        frequency = 0
+        for fieldname, text, _ in clause.terms:
+            term = self.term(fieldname, text)
+            if term is not None:
+                frequency = max(frequency, term.frequency)
+        for word in clause.words:
+            frequency = max(frequency, self.frequencies.get(word, 0))
+        return idf(self.document_count, frequency)
 
 
-def _leaf_postings(reader, fieldname: str, entry, positions: bool, wanted: list[int] | None):
-    """Ids, weights and (when asked) values of a term in one segment, of the ``wanted`` ids if given.
+def leaf_postings(reader, fieldname: str, entry, wanted: list[int] | None) -> tuple[list[int], list[float]]:
+    """Ids and weights of a term in one segment, of the ``wanted`` ids if given.
 
     Postings of one document are kept in the term's entry; others are read a
     block at a time (Whoosh's matcher steps through them one by one), and
     blocks that cannot hold a wanted id are skipped without being decoded.
+    This is the one place that reads Whoosh 2.7's private postings structures
+    (``tests/test_search_internals.py`` fails when they change).
     """
     if entry.is_inlined():
-        ids, weights, values = entry.inlined_postings()
-        ids, weights, values = list(ids), list(weights), list(values) if positions else []
+        ids, weights, _ = entry.inlined_postings()
+        ids, weights = list(ids), list(weights)
     else:
         terms = reader._terms
         matcher = terms._codec.postings_reader(terms._postfile, entry, reader.schema[fieldname].format)
-        ids, weights, values = [], [], []
+        ids, weights = [], []
         next_wanted = 0
         while not matcher._atend:
             if wanted is not None:
@@ -158,19 +193,12 @@ def _leaf_postings(reader, fieldname: str, entry, positions: bool, wanted: list[
             matcher._read_weights()
             ids.extend(matcher._ids)
             weights.extend(matcher._weights)
-            if positions:
-                matcher._read_values()
-                values.extend(matcher._values)
             matcher._next_block()
     if wanted is None:
-        return ids, weights, values
+        return ids, weights
     keep = set(wanted)
     kept = [index for index, docnum in enumerate(ids) if docnum in keep]
-    return (
-        [ids[index] for index in kept],
-        [weights[index] for index in kept],
-        [values[index] for index in kept] if positions else [],
-    )
+    return [ids[index] for index in kept], [weights[index] for index in kept]
 
 
 def idf(document_count: int, frequency: int) -> float:
@@ -186,30 +214,34 @@ def rank(
     limit: int,
     accept: Callable[[int], bool] | None = None,
 ) -> Ranked:
-    """The documents matching all (or any) clauses, the best ``limit`` of them scored.
+    """The documents matching all (or any) required clauses, the best ``limit`` of them scored.
 
-    Documents that match more clauses as typed come first (a page with every
+    Documents that match more clauses come first (when not all need to
+    match), then those that match more clauses as typed (a page with every
     word as written before one that needs an inflection of some); then
     scores decide: a document's score adds up, over the terms it has, the
-    term's weight times its BM25 score.  ``accept`` keeps only the documents
-    a filter allows.
+    term's weight times its BM25 score.  The best :data:`CLOSE_READING`
+    documents are then ordered again with what their word sequence adds
+    (see :func:`closeness`).  ``accept`` keeps only the documents a filter
+    allows.
     """
+    required = [clause for clause in clauses if clause.required]
     terms = [
         [(term, weight) for fieldname, text, weight in clause.terms if (term := view.term(fieldname, text))]
-        for clause in clauses
+        for clause in required
     ]
-    found: list[list[tuple[Term, float, Postings]]] = [[] for _ in clauses]
-    matched: list[set[int]] = [set() for _ in clauses]
+    found: list[list[tuple[Term, float, dict[int, float]]]] = [[] for _ in required]
+    matched: list[Mapping[int, float] | set[int]] = [set() for _ in required]
     candidates: set[int] | None = None
     if match_all:
         # The rarest clause first: each next one is read only where the ones before matched.
-        for index in sorted(range(len(clauses)), key=lambda index: sum(term.frequency for term, _ in terms[index])):
-            found[index], matched[index] = _clause_postings(view, clauses[index], terms[index], candidates)
-            candidates = matched[index]
+        for index in sorted(range(len(required)), key=lambda index: sum(term.frequency for term, _ in terms[index])):
+            found[index], matched[index] = _clause_postings(view, required[index], terms[index], candidates)
+            candidates = set(matched[index])
             if not candidates:
                 return Ranked(0, [])
     else:
-        for index, clause in enumerate(clauses):
+        for index, clause in enumerate(required):
             found[index], matched[index] = _clause_postings(view, clause, terms[index], None)
         candidates = set().union(*matched)
     if accept is not None:
@@ -220,63 +252,159 @@ def rank(
     lengths, average, saturation = view.lengths, view.average_length, K1 + 1
     scores = dict.fromkeys(candidates, 0.0)
     as_typed = dict.fromkeys(candidates, 0)
+    coverage = dict.fromkeys(candidates, 0)
     norms = {docnum: K1 * (1 - B + B * lengths[docnum] / average) for docnum in candidates}
-    for clause, clause_found, documents in zip(clauses, found, matched):
-        # A phrase counts only where its words follow each other.
-        scoring = candidates & documents if clause.phrase else candidates
-        typed = scoring if clause.phrase else set()
+    for clause, clause_found, documents in zip(required, found, matched):
+        if clause.phrase:
+            # A phrase is scored as one term: how often its words follow each other.
+            term_weight = PHRASE_WEIGHT * view.idf(clause) * saturation
+            for docnum in candidates & documents.keys():
+                occurrences = documents[docnum]
+                scores[docnum] += term_weight * occurrences / (occurrences + norms[docnum])
+                as_typed[docnum] += 1
+                coverage[docnum] += 1
+            continue
+        typed, present = set(), set()
         for term, weight, postings in clause_found:
             term_weight = weight * idf(view.document_count, term.frequency) * saturation
-            frequencies = postings.weights
-            if len(frequencies) < len(scoring):
-                pairs = ((docnum, frequency) for docnum, frequency in frequencies.items() if docnum in scoring)
+            if len(postings) < len(candidates):
+                pairs = [(docnum, frequency) for docnum, frequency in postings.items() if docnum in candidates]
             else:
-                pairs = ((docnum, frequencies[docnum]) for docnum in scoring if docnum in frequencies)
-            exact = not clause.phrase and term.text in clause.exact
+                pairs = [(docnum, postings[docnum]) for docnum in candidates if docnum in postings]
             for docnum, frequency in pairs:
                 scores[docnum] += term_weight * frequency / (frequency + norms[docnum])
-                if exact:
-                    typed.add(docnum)
+            present.update(docnum for docnum, _ in pairs)
+            if term.text in clause.exact:
+                typed.update(docnum for docnum, _ in pairs)
         for docnum in typed:
             as_typed[docnum] += 1
-    best = heapq.nsmallest(limit, candidates, key=lambda docnum: (-as_typed[docnum], -scores[docnum], docnum))
-    return Ranked(len(candidates), [(docnum, scores[docnum]) for docnum in best])
+        for docnum in present:
+            coverage[docnum] += 1
+
+    def order(docnum: int, bonus: float = 0.0) -> tuple:
+        return (-coverage[docnum], -as_typed[docnum], -(scores[docnum] + bonus), docnum)
+
+    best = heapq.nsmallest(max(limit, CLOSE_READING), candidates, key=order)
+    # The same documents are read closely whatever page is asked for, so that pages never overlap.
+    head, tail = best[:CLOSE_READING], best[CLOSE_READING:limit]
+    bonus = closeness(view, clauses, head, norms)
+    head.sort(key=lambda docnum: order(docnum, bonus.get(docnum, 0.0)))
+    return Ranked(len(candidates), [(docnum, scores[docnum] + bonus.get(docnum, 0.0)) for docnum in (head + tail)[:limit]])
+
+
+def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norms: dict[int, float]) -> dict[int, float]:
+    """What the word sequence of each of ``documents`` adds to its score.
+
+    Readers type lines they remember ("show the help for this subcommand"):
+    two words typed next to each other that a document has next to each
+    other (or one word apart, in the same order) count as a term of their
+    own, as rare as the rarer of the two, scored like the others (BM25, each
+    occurrence weighing as much as the part of the page it is in).  Stop
+    words, which never decide whether a document matches, count here: as a
+    pair's member, and as terms of their own.
+    """
+    loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
+    pairs = [(first, second) for first, second in zip(loose, loose[1:]) if first.required or second.required]
+    optional = [clause for clause in loose if not clause.required]
+    if not documents or not (pairs or optional):
+        return {}
+    involved = list({id(clause): clause for clause in [*(c for pair in pairs for c in pair), *optional]}.values())
+    index_of = {id(clause): index for index, clause in enumerate(involved)}
+    stems = [frozenset(text for _, text, _ in clause.terms) if clause.required else frozenset() for clause in involved]
+    lang = view.lang
+    matches: dict[str, tuple[int, ...]] = {}
+
+    def clauses_of(word: str) -> tuple[int, ...]:
+        found = matches.get(word)
+        if found is None:
+            terms = None
+            found = []
+            for index, clause in enumerate(involved):
+                if word in clause.words:
+                    found.append(index)
+                elif stems[index]:
+                    terms = terms if terms is not None else frozenset(word_terms(lang, word))
+                    if terms & stems[index]:
+                        found.append(index)
+            found = matches[word] = tuple(found)
+        return found
+
+    saturation = K1 + 1
+    weights = [0.0 if clause.required else STOP_WEIGHT * view.idf(clause) * saturation for clause in involved]
+    pair_weights = [
+        (index_of[id(first)], index_of[id(second)], NEIGHBOURS_WEIGHT * max(view.idf(first), view.idf(second)) * saturation)
+        for first, second in pairs
+    ]
+    bonus: dict[int, float] = {}
+    for docnum in documents:
+        counts = [0.0] * len(involved)
+        together = [0.0] * len(pair_weights)
+        for part, part_words in enumerate(view.sequence(docnum)):
+            boost = SEGMENT_BOOSTS[min(part, len(SEGMENT_BOOSTS) - 1)]
+            marks = [clauses_of(word) for word in part_words]
+            places: dict[int, list[int]] = {}
+            for position, found in enumerate(marks):
+                for index in found:
+                    places.setdefault(index, []).append(position)
+                    counts[index] += boost
+            for number, (first, second, _) in enumerate(pair_weights):
+                if first in places and second in places:
+                    following = set(places[second])
+                    together[number] += boost * sum(
+                        1
+                        for position in places[first]
+                        if any(position + step in following for step in range(1, NEIGHBOURS_DISTANCE + 1))
+                    )
+        norm = norms[docnum]
+        total = sum(
+            weight * count / (count + norm) for weight, count in zip(weights, counts) if weight and count
+        ) + sum(weight * count / (count + norm) for (_, _, weight), count in zip(pair_weights, together) if count)
+        if total:
+            bonus[docnum] = total
+    return bonus
 
 
 def _clause_postings(
     view: IndexView, clause: Clause, terms: list[tuple[Term, float]], within: set[int] | None
-) -> tuple[list[tuple[Term, float, Postings]], set[int]]:
-    """The postings of a clause's terms, and the documents that match the clause."""
-    if clause.phrase and len(terms) < len(clause.terms):
-        return [], set()  # a word of the phrase is in no document
+) -> tuple[list[tuple[Term, float, dict[int, float]]], Mapping[int, float] | set[int]]:
+    """The postings of a clause's terms, and the documents that match the clause.
+
+    For a phrase, the documents come with how often (weighted by the parts
+    of the page) its words follow each other there.
+    """
     if clause.phrase:
-        # The rarest word first: the others are read only where it is.
-        read: dict[int, Postings] = {}
+        if len(terms) < len(clause.terms):
+            return [], {}  # a word of the phrase is in no document
+        # The documents with every word of the phrase, the rarest read first; then their sequences.
         documents = within
-        for index in sorted(range(len(terms)), key=lambda index: terms[index][0].frequency):
-            read[index] = view.postings(terms[index][0], within=documents, positions=True)
-            documents = set(read[index].weights) if documents is None else documents & read[index].weights.keys()
+        found = []
+        for term, weight in sorted(terms, key=lambda pair: pair[0].frequency):
+            postings = view.postings(term, within=documents)
+            found.append((term, weight, postings))
+            documents = set(postings) if documents is None else documents & postings.keys()
             if not documents:
-                return [], set()
-        found = [(term, weight, read[index]) for index, (term, weight) in enumerate(terms)]
-        return found, _with_sequence(view, [postings for _, _, postings in found], documents)
+                return [], {}
+        return found, _sequences(view, clause.phrase, documents)
     found = [(term, weight, view.postings(term, within=within)) for term, weight in terms]
     documents: set[int] = set()
     for _, _, postings in found:
-        documents.update(postings.weights)
+        documents.update(postings)
     return found, documents
 
 
-def _with_sequence(view: IndexView, lists: list[Postings], documents: set[int]) -> set[int]:
-    """The documents where the terms of the postings ``lists`` follow each other, in order."""
-    kept = set()
+def _sequences(view: IndexView, phrase: tuple[str, ...], documents: set[int]) -> dict[int, float]:
+    """How often the words of ``phrase`` follow each other in each document that has them.
+
+    Each occurrence weighs as much as the part of the page it is in.
+    """
+    wanted = f" {' '.join(phrase)} "
+    kept = {}
     for docnum in documents:
-        starts = set(view.decode_positions("content", lists[0].positions[docnum]))
-        for offset, postings in enumerate(lists[1:], start=1):
-            following = view.decode_positions("content", postings.positions[docnum])
-            starts &= {position - offset for position in following}
-            if not starts:
-                break
-        if starts:
-            kept.add(docnum)
+        occurrences = 0.0
+        for part, part_words in enumerate(view.sequence(docnum)):
+            count = f" {' '.join(part_words)} ".count(wanted)
+            if count:
+                occurrences += count * SEGMENT_BOOSTS[min(part, len(SEGMENT_BOOSTS) - 1)]
+        if occurrences:
+            kept[docnum] = occurrences
     return kept

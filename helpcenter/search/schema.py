@@ -4,30 +4,72 @@ from __future__ import annotations
 
 import hashlib
 
-from whoosh.columns import NumericColumn
+from collections import defaultdict
+
+from whoosh.analysis import unstopped
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Format
 
 from helpcenter.content import Kind, Page
 
-from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, text_analyzer, words
+from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, sequence_value, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
+
+
+class Weights(Format):
+    """Postings that hold a term's weight in each document and nothing else.
+
+    The weight adds up the boosts of the term's occurrences (the part of the
+    page each is in).  No value is stored per posting, so a block of
+    postings is read without decoding one.
+    """
+
+    posting_size = 0
+
+    def word_values(self, value, analyzer, **kwargs):
+        """Each term of ``value`` with its frequency and weight."""
+        kwargs["boosts"] = True
+        frequencies: dict[str, int] = defaultdict(int)
+        weights: dict[str, float] = defaultdict(float)
+        for token in unstopped(analyzer(value, **kwargs)):
+            frequencies[token.text] += 1
+            weights[token.text] += token.boost
+        return ((text, frequency, weights[text] * self.field_boost, b"") for text, frequency in frequencies.items())
+
+    def decode_frequency(self, value) -> int:
+        """Not kept: one."""
+        return 1
+
+    def decode_weight(self, value) -> float:
+        """Not kept in the value (it is in the posting): the field's boost."""
+        return self.field_boost
+
+
+class WeightedText(TEXT):
+    """A text field whose postings hold weights only (see :class:`Weights`)."""
+
+    def __init__(self, analyzer) -> None:
+        super().__init__(analyzer=analyzer, phrase=False)
+        self.format = Weights()
 
 
 def schema(lang: str) -> Schema:
     """The schema of the index of one language."""
-    analyzer = text_analyzer(lang)
     return Schema(
         # Columns, read without unpickling stored fields when hits are listed.
         id=ID(stored=True, unique=True, sortable=True),
         section=ID(sortable=True),
         product=ID(sortable=True),
         # Title, lead and body in one field, each part with its weight.
-        content=TEXT(analyzer=analyzer),
+        content=WeightedText(text_analyzer(lang)),
+        # The page's words in order, part by part: phrases and words typed together are found there.
+        sequence=COLUMN(VarBytesColumn()),
         # How many words the page's text has: ranking normalises by it.
         length=COLUMN(NumericColumn("I")),
-        prefix=TEXT(analyzer=prefix_analyzer(lang), phrase=False),
+        prefix=WeightedText(prefix_analyzer(lang)),
         # The words of the page as written, so that an update can take them out
         # of the vocabulary of suggestions and typo tolerance.
         words=STORED,
@@ -55,12 +97,13 @@ def document_digest(page: Page) -> str:
 
 def document(page: Page) -> dict:
     """The fields of a page's document."""
-    content = SEGMENT_SEPARATOR.join((page.title, lead_text(page), page.text))
+    parts = [page.title, lead_text(page), page.text]
     return {
         "id": page.id,
         "section": page.section or "",
         "product": page.product or "",
-        "content": content,
+        "content": SEGMENT_SEPARATOR.join(parts),
+        "sequence": sequence_value(page.lang, parts),
         "length": len(words(page.text)),
         "prefix": f"{page.title} {' '.join(page.headings)} {' '.join(page.tags)}",
         "words": " ".join(page_words(page)),
