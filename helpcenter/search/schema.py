@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from collections import defaultdict
 
@@ -12,11 +13,12 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Format
 
 from helpcenter.content import Kind, Page
+from helpcenter.content.render import html_text
 
 from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, sequence_value, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 11
 
 
 class Weights(Format):
@@ -82,8 +84,21 @@ def searchable(page: Page) -> bool:
 
 
 def lead_text(page: Page) -> str:
-    """Headings, summary and tags: the words that say what an article is about."""
-    return " ".join((page.summary, " ".join(page.headings), " ".join(page.tags)))
+    """Summary, headings and tags: the words that say what an article is about.
+
+    A page without a ``summary`` says what it is about in its first
+    paragraph, which stands for the summary.
+    """
+    return " ".join((page.summary or first_paragraph(page), " ".join(page.headings), " ".join(page.tags)))
+
+
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def first_paragraph(page: Page) -> str:
+    """The text of the page's first paragraph (empty when it has none)."""
+    found = _PARAGRAPH.search(page.html)
+    return html_text(found.group(1)) if found else ""
 
 
 def document_digest(page: Page) -> str:
