@@ -40,8 +40,8 @@ PHRASE_WEIGHT = 3.0
 NEIGHBOURS_WEIGHT = 3.0
 #: Two words count as neighbours up to this many places apart (one word left out, or added).
 NEIGHBOURS_DISTANCE = 2
-#: The weight of a stop word typed, in the documents that have it (it never decides a match).
-STOP_WEIGHT = 1.0
+#: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
+PART_WEIGHTS = SEGMENT_BOOSTS
 
 
 @dataclass(frozen=True)
@@ -91,15 +91,13 @@ class IndexView:
 
     Term lookups are remembered until :meth:`forget`: the typo check and the
     ranking of a search share them.  ``lengths`` gives each document's
-    length in words; ``frequencies`` how many documents use a word (accents
-    folded), for the stop words, which are not terms of the index.
+    length in words.
     """
 
-    def __init__(self, searcher, lang: str, lengths: list[int], frequencies: Mapping[str, int]) -> None:
+    def __init__(self, searcher, lang: str, lengths: list[int]) -> None:
         self.searcher = searcher
         self.lang = lang
         self.lengths = lengths
-        self.frequencies = frequencies
         self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         self.document_count = searcher.doc_count_all()
         self._leaves = []
@@ -152,14 +150,12 @@ class IndexView:
         return [part.split(" ") if part else [] for part in value.decode("utf-8").split(SEQUENCE_PART)]
 
     def idf(self, clause: Clause) -> float:
-        """How rare a clause's word is (the most widespread of its terms, or of its forms)."""
+        """How rare a clause's word is (the most widespread of its terms)."""
         frequency = 0
         for fieldname, text, _ in clause.terms:
             term = self.term(fieldname, text)
             if term is not None:
                 frequency = max(frequency, term.frequency)
-        for word in clause.words:
-            frequency = max(frequency, self.frequencies.get(word, 0))
         return idf(self.document_count, frequency)
 
 
@@ -254,6 +250,17 @@ def rank(
     as_typed = dict.fromkeys(candidates, 0)
     coverage = dict.fromkeys(candidates, 0)
     norms = {docnum: K1 * (1 - B + B * lengths[docnum] / average) for docnum in candidates}
+    for clause in clauses:
+        if clause.required:
+            continue
+        # A stop word typed adds to the score of the documents that have it, and matches nothing.
+        for fieldname, text, weight in clause.terms:
+            term = view.term(fieldname, text)
+            if term is None:
+                continue
+            term_weight = weight * idf(view.document_count, term.frequency) * saturation
+            for docnum, frequency in view.postings(term, within=candidates).items():
+                scores[docnum] += term_weight * frequency / (frequency + norms[docnum])
     for clause, clause_found, documents in zip(required, found, matched):
         if clause.phrase:
             # A phrase is scored as one term: how often its words follow each other.
@@ -295,22 +302,20 @@ def rank(
 def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norms: dict[int, float]) -> dict[int, float]:
     """What the word sequence of each of ``documents`` adds to its score.
 
-    Readers type lines they remember ("show the help for this subcommand"):
-    two words typed next to each other that a document has next to each
+    Readers type lines they remember ("show the help for this subcommand").
+    Two words typed next to each other that a document has next to each
     other (or one word apart, in the same order) count as a term of their
     own, as rare as the rarer of the two, scored like the others (BM25, each
-    occurrence weighing as much as the part of the page it is in).  Stop
-    words, which never decide whether a document matches, count here: as a
-    pair's member, and as terms of their own.
+    occurrence weighing as much as the part of the page it is in).  And the
+    longest run of typed words that a document has in a row, that way, adds
+    the weight of each of its links once: the page that has the line ranks
+    above pages that have its pieces in several places.  Stop words count
+    here as links of a run.
     """
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
-    pairs = [(first, second) for first, second in zip(loose, loose[1:]) if first.required or second.required]
-    optional = [clause for clause in loose if not clause.required]
-    if not documents or not (pairs or optional):
+    if not documents or len(loose) < 2:
         return {}
-    involved = list({id(clause): clause for clause in [*(c for pair in pairs for c in pair), *optional]}.values())
-    index_of = {id(clause): index for index, clause in enumerate(involved)}
-    stems = [frozenset(text for _, text, _ in clause.terms) if clause.required else frozenset() for clause in involved]
+    stems = [frozenset(text for _, text, _ in clause.terms) if clause.required else frozenset() for clause in loose]
     lang = view.lang
     matches: dict[str, tuple[int, ...]] = {}
 
@@ -319,7 +324,7 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
         if found is None:
             terms = None
             found = []
-            for index, clause in enumerate(involved):
+            for index, clause in enumerate(loose):
                 if word in clause.words:
                     found.append(index)
                 elif stems[index]:
@@ -330,35 +335,39 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
         return found
 
     saturation = K1 + 1
-    weights = [0.0 if clause.required else STOP_WEIGHT * view.idf(clause) * saturation for clause in involved]
-    pair_weights = [
-        (index_of[id(first)], index_of[id(second)], NEIGHBOURS_WEIGHT * max(view.idf(first), view.idf(second)) * saturation)
-        for first, second in pairs
+    rarity = [view.idf(clause) for clause in loose]
+    # The link from each typed word to the next: its weight, and whether it counts as a pair of its own.
+    links = [
+        (NEIGHBOURS_WEIGHT * max(rarity[index], rarity[index + 1]) * saturation, first.required or second.required)
+        for index, (first, second) in enumerate(zip(loose, loose[1:]))
     ]
+    steps = range(1, NEIGHBOURS_DISTANCE + 1)
     bonus: dict[int, float] = {}
     for docnum in documents:
-        counts = [0.0] * len(involved)
-        together = [0.0] * len(pair_weights)
+        together = [0.0] * len(links)
+        longest = 0.0
         for part, part_words in enumerate(view.sequence(docnum)):
-            boost = SEGMENT_BOOSTS[min(part, len(SEGMENT_BOOSTS) - 1)]
+            weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
             marks = [clauses_of(word) for word in part_words]
-            places: dict[int, list[int]] = {}
+            # runs[position][index]: the weight of the run of typed words ending there with that word.
+            runs: list[dict[int, float]] = []
             for position, found in enumerate(marks):
+                ending: dict[int, float] = {}
                 for index in found:
-                    places.setdefault(index, []).append(position)
-                    counts[index] += boost
-            for number, (first, second, _) in enumerate(pair_weights):
-                if first in places and second in places:
-                    following = set(places[second])
-                    together[number] += boost * sum(
-                        1
-                        for position in places[first]
-                        if any(position + step in following for step in range(1, NEIGHBOURS_DISTANCE + 1))
-                    )
+                    best = 0.0
+                    if index:
+                        for step in steps:
+                            if position >= step and index - 1 in marks[position - step]:
+                                together[index - 1] += weight
+                                best = max(best, runs[position - step].get(index - 1, 0.0) + links[index - 1][0])
+                                break
+                    ending[index] = best
+                    longest = max(longest, best)
+                runs.append(ending)
         norm = norms[docnum]
-        total = sum(
-            weight * count / (count + norm) for weight, count in zip(weights, counts) if weight and count
-        ) + sum(weight * count / (count + norm) for (_, _, weight), count in zip(pair_weights, together) if count)
+        total = longest / (1 + norm) + sum(
+            weight * count / (count + norm) for (weight, counted), count in zip(links, together) if counted and count
+        )
         if total:
             bonus[docnum] = total
     return bonus
@@ -404,7 +413,7 @@ def _sequences(view: IndexView, phrase: tuple[str, ...], documents: set[int]) ->
         for part, part_words in enumerate(view.sequence(docnum)):
             count = f" {' '.join(part_words)} ".count(wanted)
             if count:
-                occurrences += count * SEGMENT_BOOSTS[min(part, len(SEGMENT_BOOSTS) - 1)]
+                occurrences += count * PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
         if occurrences:
             kept[docnum] = occurrences
     return kept
