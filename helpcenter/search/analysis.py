@@ -129,7 +129,12 @@ class NormalWordFilter(Filter):
 
 
 class ElisionFilter(Filter):
-    """Strip elided articles: French ``l'alerte`` and Italian ``dell'allerta`` index as the word."""
+    """Strip elided articles: French ``l'alerte`` and Italian ``dell'allerta`` index as the word.
+
+    Another word with an apostrophe (``dev'essere``, ``aujourd'hui``) is
+    indexed as written and as what follows its apostrophe (see
+    :class:`WordPartsFilter`).
+    """
 
     def __init__(self, prefixes: tuple[str, ...]) -> None:
         self.prefixes = frozenset(prefixes)
@@ -146,6 +151,33 @@ class ElisionFilter(Filter):
                 if getattr(token, "chars", False):
                     token.startchar += len(head) + 1
             yield token
+
+
+class WordPartsFilter(Filter):
+    """A word made of parts (``node.js``, ``commit_message``, ``dev'essere``) is also each part.
+
+    The parts share the word's place: ``node`` finds ``Node.js``.  Which
+    marks join parts depends on the language: an apostrophe does in French
+    and Italian, where it marks an elision, not in English (``don't``).
+    """
+
+    def __init__(self, joiners: str) -> None:
+        self.joiners = joiners
+        self.split = re.compile("[" + re.escape(joiners) + "]+")
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.joiners == self.joiners
+
+    def __call__(self, tokens):
+        split = self.split
+        for token in tokens:
+            text = token.text
+            yield token
+            if any(joiner in text for joiner in self.joiners):
+                for part in split.split(text):
+                    if part and part != text:
+                        token.text = part
+                        yield token
 
 
 class StopWordsFilter(Filter):
@@ -224,7 +256,7 @@ def _tokens(lang: str):
     chain = SegmentTokenizer() | LowercaseFilter() | NormalWordFilter()
     if lang in ELISIONS:
         chain = chain | ElisionFilter(ELISIONS[lang])
-    return chain
+    return chain | WordPartsFilter("._'" if lang in ELISIONS else "._")
 
 
 @functools.lru_cache(maxsize=None)
@@ -285,8 +317,8 @@ def sequence_words(lang: str, text: str) -> list[str]:
     """The words of ``text`` as the index reads them, in order, stop words included.
 
     Each is the word's exact form without its :data:`EXACT` mark (lowercase,
-    accents folded, elided article removed): a document's sequence and a
-    quoted phrase compare this way.
+    accents folded, elided article removed; a word made of parts is whole):
+    a document's sequence and a quoted phrase compare this way.
     """
     prefixes = frozenset(ELISIONS.get(lang, ()))
     found = []

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 TextOf = Callable[[str, str], str | None]
 
+#: How many known words, as close as any, a word that no page has is searched as.
+TYPO_ALTERNATIVES = 3
+
 
 class _Generation:
     """The open indexes of one generation, shared by the threads of a process."""
@@ -166,7 +169,7 @@ class WhooshSearchEngine:
         """Known words for the unknown ones, and the "did you mean" text they make."""
         alternatives: dict[str, tuple[str, ...]] = {}
         for word in unknown:
-            candidates = vocabulary.closest(word, limit=1)
+            candidates = vocabulary.closest(word, limit=TYPO_ALTERNATIVES)
             if candidates:
                 alternatives[word] = tuple(candidates)
         if not alternatives:

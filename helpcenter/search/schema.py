@@ -18,7 +18,7 @@ from helpcenter.content.render import html_text
 from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, sequence_value, text_analyzer, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 class Weights(Format):
