@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from whoosh.reading import TermNotFound
 
-from .analysis import SEGMENT_BOOSTS, SEQUENCE_PART, word_terms
+from .analysis import EXACT, SEGMENT_BOOSTS, SEQUENCE_PART, word_terms
 
 #: BM25's term frequency saturation and length normalisation.
 K1 = 1.2
@@ -144,10 +144,13 @@ class IndexView:
                     weights[offset + docnum] = weight
         return weights
 
-    def sequence(self, docnum: int) -> list[list[str]]:
-        """The words of a document in order (accents folded, stop words included), part by part."""
+    def sequence_parts(self, docnum: int) -> list[str]:
+        """The words of a document in order (accents folded, stop words included), part by part.
+
+        Each part is its words joined by single spaces.
+        """
         value = self._sequences[docnum] if self._sequences is not None else b""
-        return [part.split(" ") if part else [] for part in value.decode("utf-8").split(SEQUENCE_PART)]
+        return value.decode("utf-8").split(SEQUENCE_PART)
 
     def idf(self, clause: Clause) -> float:
         """How rare a clause's word is (the most widespread of its terms)."""
@@ -315,23 +318,27 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
     if not documents or len(loose) < 2:
         return {}
-    stems = [frozenset(text for _, text, _ in clause.terms) if clause.required else frozenset() for clause in loose]
+    stems = [
+        frozenset(text for _, text, _ in clause.terms if not text.startswith(EXACT)) if clause.required else frozenset()
+        for clause in loose
+    ]
+    # The words typed, as the sequences have them, and the starts of their stems: a word of a
+    # page that starts like a stem is analysed to see whether it has it (once per search).
+    typed: dict[str, tuple[int, ...]] = {}
+    for index, clause in enumerate(loose):
+        for word in clause.words:
+            typed[word] = (*typed.get(word, ()), index)
+    starts = {stem[: max(len(stem) - 1, min(len(stem), 2))] for group in stems for stem in group}
     lang = view.lang
-    matches: dict[str, tuple[int, ...]] = {}
+    inflected: dict[str, tuple[int, ...]] = {}
 
     def clauses_of(word: str) -> tuple[int, ...]:
-        found = matches.get(word)
+        found = inflected.get(word)
         if found is None:
-            terms = None
-            found = []
-            for index, clause in enumerate(loose):
-                if word in clause.words:
-                    found.append(index)
-                elif stems[index]:
-                    terms = terms if terms is not None else frozenset(word_terms(lang, word))
-                    if terms & stems[index]:
-                        found.append(index)
-            found = matches[word] = tuple(found)
+            terms = frozenset(word_terms(lang, word))
+            found = inflected[word] = tuple(
+                index for index in range(len(loose)) if word in loose[index].words or terms & stems[index]
+            )
         return found
 
     saturation = K1 + 1
@@ -346,24 +353,24 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
     for docnum in documents:
         together = [0.0] * len(links)
         longest = 0.0
-        for part, part_words in enumerate(view.sequence(docnum)):
+        for part, text in enumerate(view.sequence_parts(docnum)):
             weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
-            marks = [clauses_of(word) for word in part_words]
+            marks = _marks(f" {text} ", typed, starts, clauses_of)
             # runs[position][index]: the weight of the run of typed words ending there with that word.
-            runs: list[dict[int, float]] = []
-            for position, found in enumerate(marks):
+            runs: dict[int, dict[int, float]] = {}
+            for position in sorted(marks):
                 ending: dict[int, float] = {}
-                for index in found:
+                for index in marks[position]:
                     best = 0.0
                     if index:
                         for step in steps:
-                            if position >= step and index - 1 in marks[position - step]:
+                            if index - 1 in marks.get(position - step, ()):
                                 together[index - 1] += weight
-                                best = max(best, runs[position - step].get(index - 1, 0.0) + links[index - 1][0])
+                                best = runs[position - step].get(index - 1, 0.0) + links[index - 1][0]
                                 break
                     ending[index] = best
                     longest = max(longest, best)
-                runs.append(ending)
+                runs[position] = ending
         norm = norms[docnum]
         total = longest / (1 + norm) + sum(
             weight * count / (count + norm) for (weight, counted), count in zip(links, together) if counted and count
@@ -371,6 +378,35 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
         if total:
             bonus[docnum] = total
     return bonus
+
+
+def _marks(
+    padded: str, typed: dict[str, tuple[int, ...]], starts: set[str], clauses_of: Callable[[str], tuple[int, ...]]
+) -> dict[int, tuple[int, ...]]:
+    """Where in a part of a page (its words between spaces) each typed word is: place, clauses.
+
+    Found by searching the text for the words and the stems' starts, not by
+    reading it word by word.
+    """
+    marks: dict[int, tuple[int, ...]] = {}
+    for word, indexes in typed.items():
+        wanted = f" {word} "
+        found = padded.find(wanted)
+        while found != -1:
+            marks[padded.count(" ", 0, found)] = indexes
+            found = padded.find(wanted, found + len(word) + 1)
+    for start in starts:
+        wanted = f" {start}"
+        found = padded.find(wanted)
+        while found != -1:
+            end = padded.index(" ", found + 1)
+            position = padded.count(" ", 0, found)
+            if position not in marks:
+                indexes = clauses_of(padded[found + 1 : end])
+                if indexes:
+                    marks[position] = indexes
+            found = padded.find(wanted, end)
+    return marks
 
 
 def _clause_postings(
@@ -410,8 +446,8 @@ def _sequences(view: IndexView, phrase: tuple[str, ...], documents: set[int]) ->
     kept = {}
     for docnum in documents:
         occurrences = 0.0
-        for part, part_words in enumerate(view.sequence(docnum)):
-            count = f" {' '.join(part_words)} ".count(wanted)
+        for part, text in enumerate(view.sequence_parts(docnum)):
+            count = f" {text} ".count(wanted)
             if count:
                 occurrences += count * PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
         if occurrences:
