@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from whoosh.reading import TermNotFound
 
-from .analysis import EXACT, SEGMENT_BOOSTS, SEQUENCE_PART, word_terms
+from .analysis import EXACT, SEGMENT_BOOSTS, SEQUENCE_PART, stem_function
 
 #: BM25's term frequency saturation and length normalisation.
 K1 = 1.2
 B = 0.75
 
+#: How many looked-up terms a view remembers for the next searches, at most.
+REMEMBERED_TERMS = 20_000
 #: How many of the best documents are ordered again by the order of the words typed.
 CLOSE_READING = 30
 #: The weight of a phrase's occurrences: as a word found as typed (its stem and its exact term).
@@ -110,8 +113,13 @@ class IndexView:
         self._terms: dict[tuple[str, str], Term | None] = {}
 
     def forget(self) -> None:
-        """Drop the remembered terms (after each search, to bound memory)."""
-        self._terms.clear()
+        """Drop the remembered terms once there are many (after a search: memory stays bounded).
+
+        Until then they serve the next searches too: the index never changes
+        under a view (a new generation gets new views).
+        """
+        if len(self._terms) > REMEMBERED_TERMS:
+            self._terms.clear()
 
     def term(self, fieldname: str, text: str) -> Term | None:
         """A term's entry, or None when no document has it."""
@@ -188,10 +196,14 @@ def leaf_postings(reader, fieldname: str, entry, wanted: list[int] | None) -> tu
                     matcher._next_block()
                     continue
                 next_wanted = bisect.bisect_right(wanted, matcher._maxid, next_wanted)
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            matcher._read_data()
+            block_ids, block_weights = matcher._data[0], matcher._data[1]
+            # Ids are kept as the differences between neighbours; weights all alike as one value.
+            ids.extend(itertools.accumulate(block_ids))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.extend(itertools.repeat(block_weights or 1.0, len(block_ids)))
+            else:
+                weights.extend(block_weights)
             matcher._next_block()
     if wanted is None:
         return ids, weights
@@ -329,15 +341,16 @@ def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norm
         for word in clause.words:
             typed[word] = (*typed.get(word, ()), index)
     starts = {stem[: max(len(stem) - 1, min(len(stem), 2))] for group in stems for stem in group}
-    lang = view.lang
+    stem = stem_function(view.lang)
     inflected: dict[str, tuple[int, ...]] = {}
 
     def clauses_of(word: str) -> tuple[int, ...]:
+        # The sequence has words folded; a clause has the stems of its words folded among its terms.
         found = inflected.get(word)
         if found is None:
-            terms = frozenset(word_terms(lang, word))
+            stemmed = stem(word)
             found = inflected[word] = tuple(
-                index for index in range(len(loose)) if word in loose[index].words or terms & stems[index]
+                index for index in range(len(loose)) if word in loose[index].words or stemmed in stems[index]
             )
         return found
 
