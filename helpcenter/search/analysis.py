@@ -11,10 +11,10 @@ indexed under several terms:
 - the word itself, accents folded, marked with :data:`EXACT`, so that the
   very word typed ranks above its inflections.
 
-A stop word is indexed only as it is written (its :data:`EXACT` term): it
-never decides whether a page matches, but a page that has the small words
-of a line a reader remembers, in their places, ranks above one that only
-shares its rarer words.
+A stop word is no term of the index: it never decides whether a page
+matches.  It stays in the page's word sequence, where a page that has the
+small words of a line a reader remembers, in their places, ranks above one
+that only shares its rarer words.
 
 The index keeps no positions: each document also keeps the sequence of its
 words (accents folded, stop words included, part by part: see
@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import NamedTuple
 
 from whoosh.analysis import Filter, LowercaseFilter, NgramFilter, RegexTokenizer, Tokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
@@ -200,7 +201,10 @@ class StopWordsFilter(Filter):
 
 
 class WordTermsFilter(Filter):
-    """Emit the terms of each word: its stems and its exact form; of a stop word, its exact form.
+    """Emit the terms of each word: its stems and its exact form.
+
+    A stop word has no term in the index; a stop word typed is its exact
+    form, marked ``stop_word``, which a query uses to find it in sequences.
 
     ``is_morph`` tells Whoosh that this filter changes word forms.
     """
@@ -220,8 +224,9 @@ class WordTermsFilter(Filter):
             text = token.text
             folded = fold(text)
             if token.stop_word:
-                token.text = EXACT + folded
-                yield token
+                if token.mode == "query":
+                    token.text = EXACT + folded
+                    yield token
                 continue
             first = stem(text)
             folded_stem = stem(folded) if folded != text else first
@@ -232,6 +237,117 @@ class WordTermsFilter(Filter):
                 yield token
             token.text = EXACT + folded
             yield token
+
+
+#: Words analysed while indexing, per analyser: most words of a page were met on other pages.
+_ANALYSED: dict[int, dict[str, tuple[str, ...]]] = {}
+_ANALYSED_LIMIT = 400_000
+
+
+def weighted_terms(analyzer, value: str) -> dict[str, tuple[int, float]]:
+    """The terms ``analyzer`` makes of ``value`` (parts joined by :data:`SEGMENT_SEPARATOR`).
+
+    Each term comes with how often it occurs and its weight (the boosts of
+    its occurrences).  This is what the analyser's tokens add up to, made
+    faster: the analysers of this module read each word on its own (a word's
+    terms never depend on its neighbours), so each distinct word is analysed
+    once per process rather than once per occurrence.
+    """
+    analysed = _ANALYSED.setdefault(id(analyzer), {})
+    if len(analysed) > _ANALYSED_LIMIT:
+        analysed.clear()
+    found: dict[str, list] = {}
+    for index, part in enumerate(value.split(SEGMENT_SEPARATOR)):
+        boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
+        for match in WORD.finditer(part):
+            word = match.group(0).lower()
+            terms = analysed.get(word)
+            if terms is None:
+                terms = analysed[word] = tuple(token.text for token in analyzer(word, mode="index"))
+            for term in terms:
+                entry = found.get(term)
+                if entry is None:
+                    found[term] = [1, boost]
+                else:
+                    entry[0] += 1
+                    entry[1] += boost
+    return {term: (entry[0], entry[1]) for term, entry in found.items()}
+
+
+class Word(NamedTuple):
+    """What a word of a page gives the index: its terms, its form in sequences, its form as written."""
+
+    terms: tuple[str, ...]
+    in_sequence: str
+    written: str
+
+
+#: Words of pages read while indexing, per language: most words of a page were met on other pages.
+_READ: dict[str, dict[str, Word]] = {}
+
+
+def read_word(lang: str, token: str) -> Word:
+    """What one word of a page (as :data:`WORD` finds it) gives the index."""
+    read = _READ.setdefault(lang, {})
+    word = read.get(token)
+    if word is None:
+        if len(read) > _ANALYSED_LIMIT:
+            read.clear()
+        lowered = token.lower()
+        word = read[token] = Word(
+            tuple(token.text for token in text_analyzer(lang)(lowered, mode="index")),
+            _sequence_word(lang, lowered),
+            normal_word(lowered),
+        )
+    return word
+
+
+def _read_words(lang: str) -> dict[str, Word]:
+    read = _READ.setdefault(lang, {})
+    if len(read) > _ANALYSED_LIMIT:
+        read.clear()
+    return read
+
+
+class ReadPage(NamedTuple):
+    """A page's text read once: its terms with their frequency and weight, its word sequence per
+    part, how many words its last part (the body) has, and its words as written."""
+
+    terms: dict[str, tuple[int, float]]
+    sequence: list[list[str]]
+    length: int
+    written: set[str]
+
+
+def read_page(lang: str, parts: list[str]) -> ReadPage:
+    """Read the parts of a page's text (title, lead, body) for the index, each word once.
+
+    The terms are those that the language's analyser gives the text joined
+    by :data:`SEGMENT_SEPARATOR` (see :func:`weighted_terms`).
+    """
+    found: dict[str, list] = {}
+    sequence = []
+    written = set()
+    length = 0
+    read = _read_words(lang)
+    for index, part in enumerate(parts):
+        boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
+        part_sequence = []
+        tokens = WORD.findall(part)
+        for token in tokens:
+            word = read.get(token) or read_word(lang, token)
+            part_sequence.append(word.in_sequence)
+            written.add(word.written)
+            for term in word.terms:
+                entry = found.get(term)
+                if entry is None:
+                    found[term] = [1, boost]
+                else:
+                    entry[0] += 1
+                    entry[1] += boost
+        sequence.append(part_sequence)
+        length = len(tokens)
+    return ReadPage({term: (entry[0], entry[1]) for term, entry in found.items()}, sequence, length, written)
 
 
 @functools.lru_cache(maxsize=None)
@@ -320,18 +436,18 @@ def sequence_words(lang: str, text: str) -> list[str]:
     accents folded, elided article removed; a word made of parts is whole):
     a document's sequence and a quoted phrase compare this way.
     """
-    prefixes = frozenset(ELISIONS.get(lang, ()))
-    found = []
-    for match in WORD.finditer(text.lower()):
-        word = normal_word(match.group(0))
-        if prefixes and "'" in word:
-            head, _, rest = word.partition("'")
-            if rest and head in prefixes:
-                word = rest
-        found.append(fold(word))
-    return found
+    return [_sequence_word(lang, match.group(0)) for match in WORD.finditer(text.lower())]
 
 
-def sequence_value(lang: str, parts: list[str]) -> bytes:
+def _sequence_word(lang: str, lowered: str) -> str:
+    word = normal_word(lowered)
+    if "'" in word and lang in ELISIONS:
+        head, _, rest = word.partition("'")
+        if rest and head in ELISIONS[lang]:
+            word = rest
+    return fold(word)
+
+
+def sequence_value(sequence: list[list[str]]) -> bytes:
     """A document's word sequence, part by part, as the index keeps it."""
-    return SEQUENCE_PART.join(" ".join(sequence_words(lang, part)) for part in parts).encode("utf-8")
+    return SEQUENCE_PART.join(" ".join(words) for words in sequence).encode("utf-8")

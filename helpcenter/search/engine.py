@@ -104,7 +104,9 @@ class WhooshSearchEngine:
         view = cache[1].get(lang)
         if view is None:
             searcher = generation.indexes[lang].searcher()
-            view = cache[1][lang] = IndexView(searcher, lang, generation.columns(lang, searcher)[3])
+            view = cache[1][lang] = IndexView(
+                searcher, lang, generation.columns(lang, searcher)[3], generation.vocabulary(lang).frequencies
+            )
             with self._lock:
                 self._open = [open_ for open_ in self._open if not open_.is_closed] + [searcher]
         return view

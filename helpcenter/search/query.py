@@ -15,8 +15,6 @@ from .ranking import Clause
 
 MAX_QUERY_LENGTH = 200
 EXACT_BOOST = 2.0
-#: The weight of a stop word typed, in the documents that have it (it never decides a match).
-STOP_WEIGHT = 1.0
 _QUOTES = re.compile(r"[\"“”„«»]")
 
 
@@ -84,7 +82,7 @@ def stop_clause(lang: str, word: str, place: int) -> Clause | None:
     term = stop_term(lang, word)
     if term is None:
         return None
-    return Clause(((("content", term, STOP_WEIGHT),)), words=frozenset((term.removeprefix(EXACT),)), required=False, place=place)
+    return Clause((), words=frozenset((term.removeprefix(EXACT),)), required=False, place=place)
 
 
 def phrase_clause(lang: str, phrase: list[str]) -> Clause | None:

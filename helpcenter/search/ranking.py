@@ -94,13 +94,15 @@ class IndexView:
 
     Term lookups are remembered until :meth:`forget`: the typo check and the
     ranking of a search share them.  ``lengths`` gives each document's
-    length in words.
+    length in words; ``frequencies`` how many documents use a word (accents
+    folded), for stop words, which are not terms of the index.
     """
 
-    def __init__(self, searcher, lang: str, lengths: list[int]) -> None:
+    def __init__(self, searcher, lang: str, lengths: list[int], frequencies: Mapping[str, int]) -> None:
         self.searcher = searcher
         self.lang = lang
         self.lengths = lengths
+        self.frequencies = frequencies
         self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         self.document_count = searcher.doc_count_all()
         self._leaves = []
@@ -161,12 +163,14 @@ class IndexView:
         return value.decode("utf-8").split(SEQUENCE_PART)
 
     def idf(self, clause: Clause) -> float:
-        """How rare a clause's word is (the most widespread of its terms)."""
+        """How rare a clause's word is (the most widespread of its terms; of a stop word, its forms)."""
         frequency = 0
         for fieldname, text, _ in clause.terms:
             term = self.term(fieldname, text)
             if term is not None:
                 frequency = max(frequency, term.frequency)
+        if not clause.required:
+            frequency = max((self.frequencies.get(word, 0) for word in clause.words), default=0)
         return idf(self.document_count, frequency)
 
 
@@ -265,17 +269,6 @@ def rank(
     as_typed = dict.fromkeys(candidates, 0)
     coverage = dict.fromkeys(candidates, 0)
     norms = {docnum: K1 * (1 - B + B * lengths[docnum] / average) for docnum in candidates}
-    for clause in clauses:
-        if clause.required:
-            continue
-        # A stop word typed adds to the score of the documents that have it, and matches nothing.
-        for fieldname, text, weight in clause.terms:
-            term = view.term(fieldname, text)
-            if term is None:
-                continue
-            term_weight = weight * idf(view.document_count, term.frequency) * saturation
-            for docnum, frequency in view.postings(term, within=candidates).items():
-                scores[docnum] += term_weight * frequency / (frequency + norms[docnum])
     for clause, clause_found, documents in zip(required, found, matched):
         if clause.phrase:
             # A phrase is scored as one term: how often its words follow each other.

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import NamedTuple
 
-from collections import defaultdict
-
-from whoosh.analysis import unstopped
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Format
@@ -15,10 +13,10 @@ from whoosh.formats import Format
 from helpcenter.content import Kind, Page
 from helpcenter.content.render import html_text
 
-from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, sequence_value, text_analyzer, words
+from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, read_page, sequence_value, text_analyzer, weighted_terms, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 14
 
 
 class Weights(Format):
@@ -33,13 +31,10 @@ class Weights(Format):
 
     def word_values(self, value, analyzer, **kwargs):
         """Each term of ``value`` with its frequency and weight."""
-        kwargs["boosts"] = True
-        frequencies: dict[str, int] = defaultdict(int)
-        weights: dict[str, float] = defaultdict(float)
-        for token in unstopped(analyzer(value, **kwargs)):
-            frequencies[token.text] += 1
-            weights[token.text] += token.boost
-        return ((text, frequency, weights[text] * self.field_boost, b"") for text, frequency in frequencies.items())
+        boost = self.field_boost
+        return (
+            (text, frequency, weight * boost, b"") for text, (frequency, weight) in weighted_terms(analyzer, value).items()
+        )
 
     def decode_frequency(self, value) -> int:
         """Not kept: one."""
@@ -51,11 +46,15 @@ class Weights(Format):
 
 
 class WeightedText(TEXT):
-    """A text field whose postings hold weights only (see :class:`Weights`)."""
+    """A text field whose postings hold weights only (see :class:`Weights`).
+
+    Whoosh keeps no field lengths for it: ranking has its own length column.
+    """
 
     def __init__(self, analyzer) -> None:
         super().__init__(analyzer=analyzer, phrase=False)
         self.format = Weights()
+        self.scorable = False
 
 
 def schema(lang: str) -> Schema:
@@ -72,7 +71,7 @@ def schema(lang: str) -> Schema:
         # How many words the page's text has: ranking normalises by it.
         length=COLUMN(NumericColumn("I")),
         prefix=WeightedText(prefix_analyzer(lang)),
-        # The words of the page as written, so that an update can take them out
+        # The words of the page as written (title, lead and text), so that an update can take them out
         # of the vocabulary of suggestions and typo tolerance.
         words=STORED,
     )
@@ -101,30 +100,65 @@ def first_paragraph(page: Page) -> str:
     return html_text(found.group(1)) if found else ""
 
 
-def document_digest(page: Page) -> str:
-    """What the index holds of a page, hashed: a page whose digest changed is re-indexed."""
-    digest = hashlib.sha256()
-    for part in (page.title, lead_text(page), page.text, page.section or "", page.product or ""):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
+class IndexedPage(NamedTuple):
+    """What the index holds of a page: plain values, cheap to hand to another process."""
+
+    lang: str
+    id: str
+    section: str
+    product: str
+    title: str
+    lead: str
+    text: str
+    prefix: str
+    summary: str
+
+    @property
+    def digest(self) -> str:
+        """What the index holds of the page, hashed: a page whose digest changed is re-indexed."""
+        digest = hashlib.sha256()
+        for part in (self.title, self.lead, self.text, self.section, self.product):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()[:16]
 
 
-def document(page: Page) -> dict:
+def indexed_page(page: Page) -> IndexedPage:
+    """What the index holds of ``page``."""
+    return IndexedPage(
+        lang=page.lang,
+        id=page.id,
+        section=page.section or "",
+        product=page.product or "",
+        title=page.title,
+        lead=lead_text(page),
+        text=page.text,
+        prefix=f"{page.title} {' '.join(page.headings)} {' '.join(page.tags)}",
+        summary=page.summary,
+    )
+
+
+def document(page: IndexedPage) -> dict:
     """The fields of a page's document."""
-    parts = [page.title, lead_text(page), page.text]
-    return {
+    return read_document(page)[0]
+
+
+def read_document(page: IndexedPage) -> tuple[dict, dict[str, tuple[int, float]]]:
+    """The fields of a page's document, and the terms of its ``content`` (read in the same pass).
+
+    The terms are what the field's analyser gives its text, frequency and weight.
+    """
+    parts = [page.title, page.lead, page.text]
+    read = read_page(page.lang, parts)
+    fields = {
         "id": page.id,
-        "section": page.section or "",
-        "product": page.product or "",
+        "section": page.section,
+        "product": page.product,
         "content": SEGMENT_SEPARATOR.join(parts),
-        "sequence": sequence_value(page.lang, parts),
-        "length": len(words(page.text)),
-        "prefix": f"{page.title} {' '.join(page.headings)} {' '.join(page.tags)}",
-        "words": " ".join(page_words(page)),
+        "sequence": sequence_value(read.sequence),
+        "length": read.length,
+        "prefix": page.prefix,
+        # The page's words as written, for suggestions and typo tolerance.
+        "words": " ".join(sorted(read.written)),
     }
-
-
-def page_words(page: Page) -> list[str]:
-    """The distinct words of a page, as written (lowercase)."""
-    return sorted(set(words(f"{page.title} {page.summary} {page.text}")))
+    return fields, read.terms

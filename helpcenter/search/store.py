@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import io
 import hashlib
 import json
@@ -26,18 +27,19 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import TOC, clean_files
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.structfile import StructFile
 
 from helpcenter.content import Library
 
-from .schema import SCHEMA_VERSION, document, document_digest, schema, searchable
+from .schema import SCHEMA_VERSION, IndexedPage, document, indexed_page, read_document, schema, searchable
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,16 @@ class BuildReport:
         return bool(self.full or self.added or self.updated or self.removed)
 
 
-def wanted_documents(library: Library) -> dict[str, dict[str, str]]:
+def indexed_pages(library: Library) -> dict[tuple[str, str], IndexedPage]:
+    """What the index must hold of each page that belongs in it, by language and id."""
+    return {(page.lang, page.id): indexed_page(page) for page in library.all_pages() if searchable(page)}
+
+
+def wanted_documents(library: Library, pages: dict[tuple[str, str], IndexedPage] | None = None) -> dict[str, dict[str, str]]:
     """Per language, the digest of every page that belongs in the index."""
     wanted: dict[str, dict[str, str]] = {lang: {} for lang in library.languages}
-    for page in library.all_pages():
-        if searchable(page):
-            wanted[page.lang][page.id] = document_digest(page)
+    for (lang, page_id), page in (pages if pages is not None else indexed_pages(library)).items():
+        wanted[lang][page_id] = page.digest
     return wanted
 
 
@@ -133,8 +139,8 @@ def build(library: Library, index_dir: Path | str, *, full: bool = False, wait: 
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
-    wanted = wanted_documents(library)
-    pages = {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
+    pages = indexed_pages(library)
+    wanted = wanted_documents(library, pages)
     with build_lock(index_dir, wait=wait):
         current = current_generation(index_dir)
         manifest = read_manifest(current) if current else None
@@ -200,7 +206,7 @@ def _new_generation(index_dir: Path) -> Path:
 
 def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
-    jobs = [(lang, str(generation / lang), [document(pages[(lang, pid)]) for pid in sorted(ids)]) for lang, ids in wanted.items()]
+    jobs = [(lang, str(generation / lang), [pages[(lang, pid)] for pid in sorted(ids)]) for lang, ids in wanted.items()]
     jobs.sort(key=lambda job: -len(job[2]))
     total = sum(len(job[2]) for job in jobs)
     if total > 2000 and (os.cpu_count() or 1) > 1:
@@ -213,25 +219,130 @@ def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple
     return generation, (total, 0, 0)
 
 
+class PostingsCodec(W3Codec):
+    """Whoosh's codec, without the field-length statistics of postings blocks.
+
+    Whoosh looks each posting's document length up to keep the shortest and
+    longest of each block, for its own scoring shortcuts; the ranking here
+    never reads them, and the look-ups were a large part of the build.
+    """
+
+    length_stats = False
+
+
 def postings_codec() -> W3Codec:
-    """How postings are written: in blocks left uncompressed.
+    """How postings are written: in blocks left uncompressed, without length statistics.
 
     Searches read whole blocks; unzipping them cost more than the bytes saved.
     """
-    return W3Codec(compression=0)
+    return PostingsCodec(compression=0)
 
 
-def _write_language(lang: str, path: str, documents: list[dict]) -> None:
+def _write_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
+    """Write the index of one language from scratch, and its vocabulary."""
+    with _collector_paused():
+        _write_new_language(lang, path, pages)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: the millions of postings held until written are no cycles,
+    but the collector would scan them again and again as they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_new_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
     os.makedirs(path, exist_ok=True)
     ix = whoosh_index.create_in(path, schema(lang))
-    writer = ix.writer(limitmb=256, compound=False, codec=postings_codec())
     vocabulary: Counter[str] = Counter()
-    for fields in documents:
-        writer.add_document(**fields)
-        vocabulary.update(fields["words"].split())
-    writer.commit()
+
+    def documents() -> Iterator[tuple[dict, dict]]:
+        for page in pages:
+            fields, terms = read_document(page)
+            vocabulary.update(fields["words"].split())
+            yield fields, {"content": terms}
+
+    write_segment(ix, documents())
     ix.close()
     write_vocabulary(Path(path).parent, lang, vocabulary)
+
+
+def write_segment(ix, documents: Iterable[tuple[dict, dict[str, dict[str, tuple[int, float]]]]]) -> None:
+    """Write ``documents`` as the only segment of an empty index.
+
+    Each document is a mapping of field names to values, and the terms
+    (frequency and weight) of the fields whose analysis is already done.
+    This is what Whoosh's writer does, without its pool of postings: those
+    go straight from a dictionary to the codec, in the order it wants them
+    (fields, then terms, then documents).  Half the time of a build went to
+    the pool, which pickles, sorts and merges every posting.
+    """
+    schema_ = ix.schema
+    codec = postings_codec()
+    storage = ix.storage
+    segment = codec.new_segment(storage, ix.indexname)
+    perdoc = codec.per_document_writer(storage, segment)
+    # Per field, per term (text, or bytes for fields Whoosh analyses): document numbers and weights.
+    postings: dict[str, dict] = {}
+    count = 0
+    for docnum, (fields, analysed) in enumerate(documents):
+        count = docnum + 1
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema_[fieldname]
+            length = 0
+            if field.indexed:
+                if field.format.fixed_value_size() != 0:
+                    raise ValueError(f"field {fieldname!r} keeps values in its postings: write it with Whoosh's writer")
+                terms = postings.setdefault(fieldname, {})
+                if fieldname in analysed:
+                    items = analysed[fieldname].items()
+                else:
+                    items = ((btext, (frequency, weight)) for btext, frequency, weight, _ in field.index(value))
+                for term, (frequency, weight) in items:
+                    if field.scorable:
+                        length += frequency
+                    entry = terms.get(term)
+                    if entry is None:
+                        terms[term] = ([docnum], [weight])
+                    else:
+                        entry[0].append(docnum)
+                        entry[1].append(weight)
+            perdoc.add_field(fieldname, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+    perdoc.close()
+    writer = codec.field_writer(storage, segment)
+    for fieldname in sorted(postings):
+        field = schema_[fieldname]
+        writer.start_field(fieldname, field)
+        terms = postings[fieldname]
+        # Text sorts as its UTF-8 bytes do.
+        for term in sorted(terms):
+            writer.start_term(field.to_bytes(term) if isinstance(term, str) else term)
+            add = writer.add
+            for posting_docnum, weight in zip(*terms[term]):
+                add(posting_docnum, weight, b"", 0)
+            writer.finish_term()
+        writer.finish_field()
+    writer.close()
+    segment.set_doc_count(count)
+    generation = ix.latest_generation() + 1
+    TOC(schema_, [segment], generation).write(storage, ix.indexname)
+    # What the writer leaves that Whoosh's own writer would remove: the columns' scratch
+    # folder, and the table of contents of the empty index.
+    storage.temp_storage(f"{ix.indexname}.tmp").destroy()
+    clean_files(storage, ix.indexname, generation, [segment])
 
 
 def read_vocabulary(generation: Path, lang: str) -> dict[str, int]:
