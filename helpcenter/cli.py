@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 import zoneinfo
 from pathlib import Path
 
@@ -126,11 +127,58 @@ def _locate(file: Path, content_dir: Path) -> tuple[str, str]:
 index_cli = AppGroup("index", help="Build the search indexes.")
 
 
+class StatusLine:
+    """One line of standard error, rewritten as long work goes on; silent unless it is a terminal."""
+
+    #: Seconds between two rewrites, at least (the last state is always shown).
+    INTERVAL = 0.1
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream if stream is not None else click.get_text_stream("stderr")
+        self.active = self.stream.isatty()
+        self.width = 0
+        self.shown_at = 0.0
+
+    def show(self, text: str, *, final: bool = False) -> None:
+        """Show ``text`` in place of the line shown before (at most every :attr:`INTERVAL`)."""
+        now = time.monotonic()
+        if not self.active or (not final and now - self.shown_at < self.INTERVAL):
+            return
+        self.shown_at = now
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        """Leave the terminal's line empty, for what is printed next."""
+        if self.active and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
 @index_cli.command("build")
 @click.option("--full", is_flag=True, help="Rebuild every index from scratch.")
 def index_build_command(full: bool) -> None:
-    """Build the search indexes, or update them with the articles that changed."""
-    report = build(_load(), current_app.config["INDEX_DIR"], full=full, wait=True)
+    """Build the search indexes, or update them with the articles that changed.
+
+    On a terminal, standard error shows how far loading the content and
+    indexing each language are.
+    """
+    status = StatusLine()
+
+    def loading(done: int, total: int, rendered: int) -> None:
+        status.show(f"Loading content: {done}/{total} files ({rendered} rendered)", final=done == total)
+
+    def indexing(languages: list[str], total: int) -> None:
+        status.show(f"Indexing: {len(languages)}/{total} languages ({', '.join(languages)})", final=len(languages) == total)
+
+    library = content_store().load(progress=loading if status.active else None)
+    status.show(f"Indexing: 0/{len(library.languages)} languages", final=True)
+    try:
+        report = build(library, current_app.config["INDEX_DIR"], full=full, wait=True, progress=indexing if status.active else None)
+    finally:
+        status.clear()
     if not report.changed:
         click.echo(f"Search indexes are up to date ({report.generation}).")
         return

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from helpcenter.content import Library, content_fingerprint, load_library
+from helpcenter.content.loader import Progress as LoadProgress
 from helpcenter.db import get_session
 from helpcenter.search import SearchRequest, SearchResults, SearchService
 from helpcenter.search.stats import SearchTally
@@ -43,14 +44,15 @@ class ContentStore:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def load(self) -> Library:
-        """Load (or reload) the library from the content folder."""
+    def load(self, progress: LoadProgress | None = None) -> Library:
+        """Load (or reload) the library from the content folder; ``progress`` is told how far it is."""
         library = load_library(
             self.content_dir,
             self.languages,
             source_language=self.source_language,
             fallback_chain=self.fallback_chain,
             cache_dir=self.cache_dir,
+            progress=progress,
         )
         self._library = library
         self._checked = time.monotonic()

@@ -27,8 +27,8 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,12 +130,24 @@ def build_lock(index_dir: Path, *, wait: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build(library: Library, index_dir: Path | str, *, full: bool = False, wait: bool = True) -> BuildReport:
+#: Build progress: called with the languages whose index is written so far, and how many there are.
+Progress = Callable[[list[str], int], None]
+
+
+def build(
+    library: Library,
+    index_dir: Path | str,
+    *,
+    full: bool = False,
+    wait: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Bring the indexes of ``index_dir`` up to date with ``library``.
 
     Only the pages that changed, appeared or disappeared since the current
     generation are written, unless ``full`` is set or there is no usable
-    current generation.
+    current generation.  ``progress``, when given, is told each time the
+    index of a language is written.
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
@@ -147,10 +159,10 @@ def build(library: Library, index_dir: Path | str, *, full: bool = False, wait: 
         if manifest and not full and _indexes_open(current, manifest["documents"]):
             if manifest["fingerprint"] == fingerprint(wanted):
                 return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
-            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages)
+            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages, progress)
             is_full = False
         else:
-            generation, counts = _full_build(index_dir, wanted, pages)
+            generation, counts = _full_build(index_dir, wanted, pages, progress)
             is_full = True
         _write_manifest(generation, wanted)
         _swap(index_dir, generation)
@@ -204,18 +216,29 @@ def _new_generation(index_dir: Path) -> Path:
     return path
 
 
-def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+def _full_build(
+    index_dir: Path, wanted: dict, pages: dict, progress: Progress | None
+) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
     jobs = [(lang, str(generation / lang), [pages[(lang, pid)] for pid in sorted(ids)]) for lang, ids in wanted.items()]
     jobs.sort(key=lambda job: -len(job[2]))
     total = sum(len(job[2]) for job in jobs)
+    written: list[str] = []
     if total > 2000 and (os.cpu_count() or 1) > 1:
         # Large trees: one process per language, the biggest first, on all cores.
         with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            list(pool.map(_write_language, *zip(*jobs)))
+            futures = {pool.submit(_write_language, *job): job[0] for job in jobs}
+            for future in as_completed(futures):
+                future.result()
+                written.append(futures[future])
+                if progress is not None:
+                    progress(written, len(jobs))
     else:
         for job in jobs:
             _write_language(*job)
+            written.append(job[0])
+            if progress is not None:
+                progress(written, len(jobs))
     return generation, (total, 0, 0)
 
 
@@ -359,44 +382,58 @@ def write_vocabulary(generation: Path, lang: str, vocabulary: Counter[str] | dic
     (generation / VOCABULARY.format(lang=lang)).write_text(json.dumps(counts, ensure_ascii=False), encoding="utf-8")
 
 
-def _update(index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+def _update(
+    index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: dict, progress: Progress | None
+) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
-    added = updated = removed = 0
+    totals = [0, 0, 0]
+    written: list[str] = []
     for lang, ids in wanted.items():
-        source, target = current / lang, generation / lang
-        target.mkdir()
-        for name in os.listdir(source):
-            if not name.endswith(".lock"):
-                os.link(source / name, target / name)
-        vocabulary_file = VOCABULARY.format(lang=lang)
-        before = indexed.get(lang, {})
-        gone = [pid for pid in before if pid not in ids]
-        changed = [pid for pid, digest in ids.items() if before.get(pid) != digest]
-        if not gone and not changed:
-            if (current / vocabulary_file).exists():
-                os.link(current / vocabulary_file, generation / vocabulary_file)
-            continue
-        vocabulary = Counter(read_vocabulary(current, lang))
-        ix = whoosh_index.open_dir(str(target))
-        with ix.searcher() as searcher:
-            for pid in (*gone, *changed):
-                old = searcher.document(id=pid)
-                if old:
-                    vocabulary.subtract(old["words"].split())
-        writer = ix.writer(compound=False, codec=postings_codec())
-        for pid in gone:
-            writer.delete_by_term("id", pid)
-        for pid in changed:
-            fields = document(pages[(lang, pid)])
-            writer.update_document(**fields)
-            vocabulary.update(fields["words"].split())
-        writer.commit()
-        ix.close()
-        write_vocabulary(generation, lang, vocabulary)
-        removed += len(gone)
-        updated += sum(pid in before for pid in changed)
-        added += sum(pid not in before for pid in changed)
-    return generation, (added, updated, removed)
+        counts = _update_language(lang, current, generation, indexed.get(lang, {}), ids, pages)
+        totals = [total + count for total, count in zip(totals, counts)]
+        written.append(lang)
+        if progress is not None:
+            progress(written, len(wanted))
+    return generation, (totals[0], totals[1], totals[2])
+
+
+def _update_language(
+    lang: str, current: Path, generation: Path, before: dict[str, str], ids: dict[str, str], pages: dict
+) -> tuple[int, int, int]:
+    """Write a language's index in the new generation: the current one's, with the pages that changed.
+
+    Returns how many pages were added, updated and removed.
+    """
+    source, target = current / lang, generation / lang
+    target.mkdir()
+    for name in os.listdir(source):
+        if not name.endswith(".lock"):
+            os.link(source / name, target / name)
+    vocabulary_file = VOCABULARY.format(lang=lang)
+    gone = [pid for pid in before if pid not in ids]
+    changed = [pid for pid, digest in ids.items() if before.get(pid) != digest]
+    if not gone and not changed:
+        if (current / vocabulary_file).exists():
+            os.link(current / vocabulary_file, generation / vocabulary_file)
+        return 0, 0, 0
+    vocabulary = Counter(read_vocabulary(current, lang))
+    ix = whoosh_index.open_dir(str(target))
+    with ix.searcher() as searcher:
+        for pid in (*gone, *changed):
+            old = searcher.document(id=pid)
+            if old:
+                vocabulary.subtract(old["words"].split())
+    writer = ix.writer(compound=False, codec=postings_codec())
+    for pid in gone:
+        writer.delete_by_term("id", pid)
+    for pid in changed:
+        fields = document(pages[(lang, pid)])
+        writer.update_document(**fields)
+        vocabulary.update(fields["words"].split())
+    writer.commit()
+    ix.close()
+    write_vocabulary(generation, lang, vocabulary)
+    return sum(pid not in before for pid in changed), sum(pid in before for pid in changed), len(gone)
 
 
 def _write_manifest(generation: Path, wanted: dict) -> None:
