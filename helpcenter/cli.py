@@ -168,7 +168,10 @@ def index_build_command(full: bool) -> None:
     status = StatusLine()
 
     def loading(done: int, total: int, rendered: int) -> None:
-        status.show(f"Loading content: {done}/{total} files ({rendered} rendered)", final=done == total)
+        if done == total:
+            status.clear()  # what loading reports about the files comes next, on lines of its own
+        else:
+            status.show(f"Loading content: {done}/{total} files ({rendered} rendered)")
 
     def indexing(languages: list[str], total: int) -> None:
         status.show(f"Indexing: {len(languages)}/{total} languages ({', '.join(languages)})", final=len(languages) == total)

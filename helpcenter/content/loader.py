@@ -169,10 +169,12 @@ def _render(
     may hold.
     """
     found: dict[str, tuple[Page | None, tuple[Problem, ...]]] = {}
+    if progress is not None:
+        progress(done, total, 0)
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_RENDERING or workers < 2 or threading.active_count() > 1:
-        chunks = [files]
-        results = map(_render_chunk, [str(content_dir)], [languages], chunks)
+        chunks = [files[start : start + 100] for start in range(0, len(files), 100)]
+        results = map(_render_chunk, [str(content_dir)] * len(chunks), [languages] * len(chunks), chunks)
         pool = None
     else:
         size = max(50, len(files) // (workers * 8))
