@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import markdown
 import pytest
 
 from helpcenter.config import LANGUAGES
@@ -77,9 +78,27 @@ BODIES = [
 ]
 
 
+def as_python_markdown_renders(body: str) -> str:
+    """The HTML of ``body`` from Python-Markdown as it comes, every extension on, links resolved."""
+    md = markdown.Markdown(
+        extensions=list(render.EXTENSIONS), extension_configs=render._EXTENSION_CONFIGS, output_format="html"
+    )
+    links = render._LinkResolver(md, frozenset({"en", "fr"}))
+    links.lang, links.page_id, links.links, links.assets = "en", "guide/page", [], []
+    md.treeprocessors.register(links, "helpcenter_links", 1)
+    return md.convert(render.take_title(body)[1])
+
+
 @pytest.mark.parametrize("body", BODIES)
 def test_a_body_renders_as_with_every_extension(body, monkeypatch):
     needed = MarkdownRenderer({"en", "fr"}).render(body, lang="en", page_id="guide/page")
+    assert needed.html == render.nh3.clean(
+        as_python_markdown_renders(body),
+        tags=render._ALLOWED_TAGS,
+        attributes=render._ALLOWED_ATTRIBUTES,
+        url_schemes=render._URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
     monkeypatch.setattr(render, "EXTENSIONS", {name: (lambda _body: True) for name in render.EXTENSIONS})
     assert needed == MarkdownRenderer({"en", "fr"}).render(body, lang="en", page_id="guide/page")
 
