@@ -23,8 +23,10 @@ import io
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -224,9 +226,13 @@ def _full_build(
     jobs.sort(key=lambda job: -len(job[2]))
     total = sum(len(job[2]) for job in jobs)
     written: list[str] = []
-    if total > 2000 and (os.cpu_count() or 1) > 1:
-        # Large trees: one process per language, the biggest first, on all cores.
-        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+    # Large trees: one process per language, the biggest first, on all cores.  Forked, so only
+    # from a process that runs no other thread (a command; not a server's background build),
+    # since a fork copies the locks that other threads hold.
+    if total > 2000 and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
+        with ProcessPoolExecutor(
+            max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
             futures = {pool.submit(_write_language, *job): job[0] for job in jobs}
             for future in as_completed(futures):
                 future.result()
