@@ -14,8 +14,9 @@ import pytest
 
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
-from helpcenter.search import SearchRequest, SearchService, build
 from helpcenter.search.query import build_query, parse
+
+from .test_search import ids, search, serving
 
 RANKING_CONTENT = Path(__file__).resolve().parent / "ranking_content"
 
@@ -27,19 +28,7 @@ def library():
 
 @pytest.fixture(scope="module")
 def service(library, tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("ranking-index")
-    build(library, index_dir)
-    service = SearchService(index_dir, LANGUAGES, "en", live=False)
-    yield service
-    service.close()
-
-
-def search(service, library, text, lang="en", **options):
-    return service.search(SearchRequest(text, lang, **options), library)
-
-
-def ids(results):
-    return [hit.id for hit in results.hits]
+    yield from serving(library, tmp_path_factory.mktemp("ranking-index"))
 
 
 def test_a_line_remembered_with_a_word_left_out_finds_its_page_first(service, library):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from whoosh.analysis import Filter, LowercaseFilter, NgramFilter, RegexTokenizer, Tokenizer
@@ -109,7 +110,7 @@ class SegmentTokenizer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, start_pos=0, start_char=0, **kwargs):
         offset, position = start_char, start_pos
         for index, part in enumerate(value.split(SEGMENT_SEPARATOR)):
-            boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
+            boost = _part_boost(index)
             for token in self.words(
                 part, positions=positions, chars=chars, start_pos=position, start_char=offset, **kwargs
             ):
@@ -256,14 +257,28 @@ def weighted_terms(analyzer, value: str) -> dict[str, tuple[int, float]]:
     analysed = _ANALYSED.setdefault(id(analyzer), {})
     if len(analysed) > _ANALYSED_LIMIT:
         analysed.clear()
+
+    def terms_of(word: str) -> tuple[str, ...]:
+        terms = analysed.get(word)
+        if terms is None:
+            terms = analysed[word] = tuple(token.text for token in analyzer(word, mode="index"))
+        return terms
+
+    return _weigh(
+        (_part_boost(index), [terms_of(token.lower()) for token in WORD.findall(part)])
+        for index, part in enumerate(value.split(SEGMENT_SEPARATOR))
+    )
+
+
+def _part_boost(index: int) -> float:
+    return SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
+
+
+def _weigh(parts: Iterable[tuple[float, list[tuple[str, ...]]]]) -> dict[str, tuple[int, float]]:
+    """Each term's frequency and weight, from the terms of each word of each part and the part's boost."""
     found: dict[str, list] = {}
-    for index, part in enumerate(value.split(SEGMENT_SEPARATOR)):
-        boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
-        for match in WORD.finditer(part):
-            word = match.group(0).lower()
-            terms = analysed.get(word)
-            if terms is None:
-                terms = analysed[word] = tuple(token.text for token in analyzer(word, mode="index"))
+    for boost, words_terms in parts:
+        for terms in words_terms:
             for term in terms:
                 entry = found.get(term)
                 if entry is None:
@@ -288,11 +303,9 @@ _READ: dict[str, dict[str, Word]] = {}
 
 def read_word(lang: str, token: str) -> Word:
     """What one word of a page (as :data:`WORD` finds it) gives the index."""
-    read = _READ.setdefault(lang, {})
+    read = _read_words(lang)
     word = read.get(token)
     if word is None:
-        if len(read) > _ANALYSED_LIMIT:
-            read.clear()
         lowered = token.lower()
         word = read[token] = Word(
             tuple(token.text for token in text_analyzer(lang)(lowered, mode="index")),
@@ -325,29 +338,14 @@ def read_page(lang: str, parts: list[str]) -> ReadPage:
     The terms are those that the language's analyser gives the text joined
     by :data:`SEGMENT_SEPARATOR` (see :func:`weighted_terms`).
     """
-    found: dict[str, list] = {}
-    sequence = []
-    written = set()
-    length = 0
     read = _read_words(lang)
+    sequence, written, weighed = [], set(), []
     for index, part in enumerate(parts):
-        boost = SEGMENT_BOOSTS[min(index, len(SEGMENT_BOOSTS) - 1)]
-        part_sequence = []
-        tokens = WORD.findall(part)
-        for token in tokens:
-            word = read.get(token) or read_word(lang, token)
-            part_sequence.append(word.in_sequence)
-            written.add(word.written)
-            for term in word.terms:
-                entry = found.get(term)
-                if entry is None:
-                    found[term] = [1, boost]
-                else:
-                    entry[0] += 1
-                    entry[1] += boost
-        sequence.append(part_sequence)
-        length = len(tokens)
-    return ReadPage({term: (entry[0], entry[1]) for term, entry in found.items()}, sequence, length, written)
+        words = [read.get(token) or read_word(lang, token) for token in WORD.findall(part)]
+        sequence.append([word.in_sequence for word in words])
+        written.update(word.written for word in words)
+        weighed.append((_part_boost(index), [word.terms for word in words]))
+    return ReadPage(_weigh(weighed), sequence, len(sequence[-1]) if sequence else 0, written)
 
 
 @functools.lru_cache(maxsize=None)
