@@ -34,6 +34,10 @@ B = 0.75
 
 #: How many looked-up terms a view remembers for the next searches, at most.
 REMEMBERED_TERMS = 20_000
+#: A term in this many documents or more is widespread: its postings are kept once read ...
+WIDESPREAD = 256
+#: ... up to this many postings per view (about 9 MB).
+KEPT_POSTINGS = 100_000
 #: How many of the best documents are ordered again by the order of the words typed.
 CLOSE_READING = 30
 #: The weight of a phrase's occurrences: as a word found as typed (its stem and its exact term).
@@ -113,6 +117,8 @@ class IndexView:
         reader = searcher.reader()
         self._sequences = reader.column_reader("sequence") if self.document_count else None
         self._terms: dict[tuple[str, str], Term | None] = {}
+        self._kept: dict[tuple[str, str], dict[int, float]] = {}
+        self._kept_size = 0
 
     def forget(self) -> None:
         """Drop the remembered terms once there are many (after a search: memory stays bounded).
@@ -138,7 +144,30 @@ class IndexView:
         return self._terms[key]
 
     def postings(self, term: Term, *, within: set[int] | None = None) -> dict[int, float]:
-        """A term's weight in each document that has it (only those ``within`` when given)."""
+        """A term's weight in each document that has it (only those ``within`` when given).
+
+        The postings of widespread terms, the costly ones to read, are kept for
+        the next searches, up to :data:`KEPT_POSTINGS` in all (the returned
+        mapping is not to be changed).
+        """
+        if term.frequency < WIDESPREAD:
+            return self._read_postings(term, within)
+        key = (term.fieldname, term.text)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._read_postings(term, None)
+            if self._kept_size + len(kept) > KEPT_POSTINGS:
+                self._kept.clear()
+                self._kept_size = 0
+            self._kept[key] = kept
+            self._kept_size += len(kept)
+        if within is None:
+            return kept
+        if len(within) < len(kept):
+            return {docnum: kept[docnum] for docnum in within if docnum in kept}
+        return {docnum: weight for docnum, weight in kept.items() if docnum in within}
+
+    def _read_postings(self, term: Term, within: set[int] | None) -> dict[int, float]:
         weights: dict[int, float] = {}
         for number, entry in term.entries:
             reader, offset, deleted = self._leaves[number]
