@@ -11,12 +11,13 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Format
 
 from helpcenter.content import Kind, Page
+from helpcenter.content.cache import rendering_version
 from helpcenter.content.render import html_text
 
 from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, read_page, sequence_value, text_analyzer, weighted_terms, words
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 
 class Weights(Format):
@@ -113,14 +114,28 @@ class IndexedPage(NamedTuple):
     prefix: str
     summary: str
 
-    @property
-    def digest(self) -> str:
-        """What the index holds of the page, hashed: a page whose digest changed is re-indexed."""
-        digest = hashlib.sha256()
-        for part in (self.title, self.lead, self.text, self.section, self.product):
-            digest.update(part.encode("utf-8"))
-            digest.update(b"\0")
-        return digest.hexdigest()[:16]
+
+def page_digest(page: Page) -> str:
+    """What the index holds of a page, hashed: a page whose digest changed is re-indexed.
+
+    Made of what the index is made from (the revision of the Markdown body,
+    the front matter it reads, the place) and of the version of the code that
+    renders Markdown, not of the rendered text: working that out for every
+    page made updating one page slow.
+    """
+    digest = hashlib.sha256()
+    for part in (
+        rendering_version(),
+        page.revision,
+        page.title,
+        page.summary,
+        "\x1f".join(page.tags),
+        page.section or "",
+        page.product or "",
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 def indexed_page(page: Page) -> IndexedPage:

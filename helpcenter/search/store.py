@@ -39,9 +39,9 @@ from whoosh.index import TOC, clean_files
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.structfile import StructFile
 
-from helpcenter.content import Library
+from helpcenter.content import Library, Page
 
-from .schema import SCHEMA_VERSION, IndexedPage, document, indexed_page, read_document, schema, searchable
+from .schema import SCHEMA_VERSION, IndexedPage, document, indexed_page, page_digest, read_document, schema, searchable
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +73,16 @@ class BuildReport:
         return bool(self.full or self.added or self.updated or self.removed)
 
 
-def indexed_pages(library: Library) -> dict[tuple[str, str], IndexedPage]:
-    """What the index must hold of each page that belongs in it, by language and id."""
-    return {(page.lang, page.id): indexed_page(page) for page in library.all_pages() if searchable(page)}
+def searchable_pages(library: Library) -> dict[tuple[str, str], Page]:
+    """The pages that belong in the index, by language and id."""
+    return {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
 
 
-def wanted_documents(library: Library, pages: dict[tuple[str, str], IndexedPage] | None = None) -> dict[str, dict[str, str]]:
+def wanted_documents(library: Library, pages: dict[tuple[str, str], Page] | None = None) -> dict[str, dict[str, str]]:
     """Per language, the digest of every page that belongs in the index."""
     wanted: dict[str, dict[str, str]] = {lang: {} for lang in library.languages}
-    for (lang, page_id), page in (pages if pages is not None else indexed_pages(library)).items():
-        wanted[lang][page_id] = page.digest
+    for (lang, page_id), page in (pages if pages is not None else searchable_pages(library)).items():
+        wanted[lang][page_id] = page_digest(page)
     return wanted
 
 
@@ -153,7 +153,7 @@ def build(
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
-    pages = indexed_pages(library)
+    pages = searchable_pages(library)
     wanted = wanted_documents(library, pages)
     with build_lock(index_dir, wait=wait):
         current = current_generation(index_dir)
@@ -222,7 +222,10 @@ def _full_build(
     index_dir: Path, wanted: dict, pages: dict, progress: Progress | None
 ) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
-    jobs = [(lang, str(generation / lang), [pages[(lang, pid)] for pid in sorted(ids)]) for lang, ids in wanted.items()]
+    jobs = [
+        (lang, str(generation / lang), [indexed_page(pages[(lang, pid)]) for pid in sorted(ids)])
+        for lang, ids in wanted.items()
+    ]
     jobs.sort(key=lambda job: -len(job[2]))
     total = sum(len(job[2]) for job in jobs)
     written: list[str] = []
@@ -433,7 +436,7 @@ def _update_language(
     for pid in gone:
         writer.delete_by_term("id", pid)
     for pid in changed:
-        fields = document(pages[(lang, pid)])
+        fields = document(indexed_page(pages[(lang, pid)]))
         writer.update_document(**fields)
         vocabulary.update(fields["words"].split())
     writer.commit()
@@ -444,7 +447,7 @@ def _update_language(
 
 def _write_manifest(generation: Path, wanted: dict) -> None:
     manifest = {"schema": SCHEMA_VERSION, "fingerprint": fingerprint(wanted), "documents": wanted}
-    (generation / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    (generation / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _swap(index_dir: Path, generation: Path) -> None:
