@@ -129,7 +129,8 @@ def latency_row(name: str, values: list[float], base: list[float] | None) -> str
     row = [percentile(values, share) * 1000 for share in SHARES]
     text = f"{name:<34}" + "".join(f"{value:9.2f}" for value in row)
     if base:
-        text += "   " + " / ".join(f"{value / (percentile(base, share) * 1000):.1f}x" for value, share in zip(row, SHARES))
+        ratios = (value / (percentile(base, share) * 1000) for value, share in zip(row, SHARES))
+        text += "   " + " / ".join(f"{ratio:.1f}x" for ratio in ratios)
     return text
 
 
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
         for warm in make_queries(library, 2, seed=args.seed + 1000):
             timed_get(client, "/api/v1/search", {"q": warm.text, "lang": warm.lang})
             fts.search(warm.lang, warm.text, snippets=True)
-        overhead = statistics.median(timed_get(client, "/api/v1/search", {"q": "", "lang": "en"})[0] for _ in range(300))
+        empty = {"q": "", "lang": "en"}
+        overhead = statistics.median(timed_get(client, "/api/v1/search", empty)[0] for _ in range(300))
         # As the production entry point does once the content is loaded (helpcenter/wsgi.py): what
         # lives as long as the process is kept out of the collector's sight.
         gc.collect()
@@ -247,14 +249,17 @@ def main(argv: list[str] | None = None) -> None:
 
     print("\nbuild (helpcenter index build, a fresh copy of the corpus: loading and rendering included)")
     print(f"full build      ours {full_seconds:6.2f} s   fts5 {fts_build:6.2f} s (tables only)   [{full_line}]")
-    print(f"one page edited ours {edit_seconds:6.2f} s   ({edit_seconds / full_seconds:.1%} of the full build)   [{edit_line}]")
+    share = edit_seconds / full_seconds
+    print(f"one page edited ours {edit_seconds:6.2f} s   ({share:.1%} of the full build)   [{edit_line}]")
     print(f"nothing changed ours {same_seconds:6.2f} s")
     print(f"search memory per worker (six searchers, after the queries): {memory:.1f} MB")
 
     if args.json:
         figures = {
             "seed": args.seed,
-            "latency_ms": {name: [percentile(values, share) * 1000 for share in SHARES] for name, values in timings.items()},
+            "latency_ms": {
+                name: [percentile(values, share) * 1000 for share in SHARES] for name, values in timings.items()
+            },
             "mrr": mrr,
             "build_s": {"full": full_seconds, "edit": edit_seconds, "same": same_seconds, "fts5": fts_build},
         }

@@ -174,12 +174,15 @@ def index_build_command(full: bool) -> None:
             status.show(f"Loading content: {done}/{total} files ({rendered} rendered)")
 
     def indexing(languages: list[str], total: int) -> None:
-        status.show(f"Indexing: {len(languages)}/{total} languages ({', '.join(languages)})", final=len(languages) == total)
+        text = f"Indexing: {len(languages)}/{total} languages ({', '.join(languages)})"
+        status.show(text, final=len(languages) == total)
 
     library = content_store().load(progress=loading if status.active else None)
     status.show(f"Indexing: 0/{len(library.languages)} languages", final=True)
     try:
-        report = build(library, current_app.config["INDEX_DIR"], full=full, wait=True, progress=indexing if status.active else None)
+        report = build(
+            library, current_app.config["INDEX_DIR"], full=full, wait=True, progress=indexing if status.active else None
+        )
     finally:
         status.clear()
     if not report.changed:

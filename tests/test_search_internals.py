@@ -136,7 +136,9 @@ def test_the_codec_calls_of_the_writer_still_exist():
     ):
         for name in names:
             internal(owner, name)
-    assert list(inspect.signature(whoosh3.W3FieldWriter.add).parameters) == ["self", "docnum", "weight", "vbytes", "length"]
+    assert list(inspect.signature(whoosh3.W3FieldWriter.add).parameters) == [
+        "self", "docnum", "weight", "vbytes", "length"
+    ]
     assert list(inspect.signature(whoosh3.W3PerDocWriter.add_field).parameters) == [
         "self", "fieldname", "fieldobj", "value", "length"
     ]

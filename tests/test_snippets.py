@@ -49,13 +49,29 @@ def test_without_a_match_the_start_of_the_page_is_shown():
 @pytest.mark.parametrize(
     "lang, body, typed",
     [
-        ("en", "Using it, he uses the [c]reate option to E[x]tract Lis[t]ed files. Happy happiness, HAPPILY.", "use create extract listed happy"),
-        ("de", "Die GRÖSSTEN Dateien, die größten Straßen; eine Straße, zwei STRASSEN. Übersicht über Größe.", "grössten strasse ubersicht grosse"),
-        ("fr", "L'Éclair et les éclairs ; l’alerte, les alertes. Le cœur des nœuds, Œuvre.", "eclair alerte coeur noeud oeuvre"),
+        (
+            "en",
+            "Using it, he uses the [c]reate option to E[x]tract Lis[t]ed files. Happy happiness, HAPPILY.",
+            "use create extract listed happy",
+        ),
+        (
+            "de",
+            "Die GRÖSSTEN Dateien, die größten Straßen; eine Straße, zwei STRASSEN. Übersicht über Größe.",
+            "grössten strasse ubersicht grosse",
+        ),
+        (
+            "fr",
+            "L'Éclair et les éclairs ; l’alerte, les alertes. Le cœur des nœuds, Œuvre.",
+            "eclair alerte coeur noeud oeuvre",
+        ),
         ("es", "Notificación y notificaciones; NOTIFICACIÓN de la niña.", "notificacion nina"),
         ("pt", "Notificações da função; notificação, FUNÇÕES.", "notificacoes funcao"),
         ("it", "Dell'allerta della città; le allerte delle CITTÀ.", "allerta citta"),
-        ("en", "Кириллица and ΕΛΛΗΝΙΚΆ beside ascii words; İstanbul, ﬁle and ＦＵＬＬ width.", "ascii words istanbul file full"),
+        (
+            "en",
+            "Кириллица and ΕΛΛΗΝΙΚΆ beside ascii words; İstanbul, ﬁle and ＦＵＬＬ width.",
+            "ascii words istanbul file full",
+        ),
     ],
 )
 def test_the_words_marked_are_those_that_analysing_every_word_finds(monkeypatch, lang, body, typed):

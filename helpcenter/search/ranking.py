@@ -96,8 +96,8 @@ class Ranked:
 class IndexView:
     """The postings, document lengths and word sequences of one language's searcher, for one thread.
 
-    Term lookups are remembered until :meth:`forget`: the typo check and the
-    ranking of a search share them.  ``lengths`` gives each document's
+    Term lookups are remembered (see :meth:`forget`): the typo check and the
+    ranking of a search share them, and so do the next searches.  ``lengths`` gives each document's
     length in words; ``frequencies`` how many documents use a word (accents
     folded), for stop words, which are not terms of the index.
     """
@@ -333,10 +333,13 @@ def rank(
     head, tail = best[:CLOSE_READING], best[CLOSE_READING:limit]
     bonus = closeness(view, clauses, head, norms)
     head.sort(key=lambda docnum: order(docnum, bonus.get(docnum, 0.0)))
-    return Ranked(len(candidates), [(docnum, scores[docnum] + bonus.get(docnum, 0.0)) for docnum in (head + tail)[:limit]])
+    hits = [(docnum, scores[docnum] + bonus.get(docnum, 0.0)) for docnum in (head + tail)[:limit]]
+    return Ranked(len(candidates), hits)
 
 
-def closeness(view: IndexView, clauses: list[Clause], documents: list[int], norms: dict[int, float]) -> dict[int, float]:
+def closeness(
+    view: IndexView, clauses: list[Clause], documents: list[int], norms: dict[int, float]
+) -> dict[int, float]:
     """What the word sequence of each of ``documents`` adds to its score.
 
     Readers type lines they remember ("show the help for this subcommand").

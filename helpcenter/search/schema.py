@@ -14,7 +14,15 @@ from helpcenter.content import Kind, Page
 from helpcenter.content.cache import rendering_version
 from helpcenter.content.render import html_text
 
-from .analysis import SEGMENT_SEPARATOR, prefix_analyzer, read_page, sequence_value, text_analyzer, weighted_terms, words
+from .analysis import (
+    SEGMENT_SEPARATOR,
+    prefix_analyzer,
+    read_page,
+    sequence_value,
+    text_analyzer,
+    weighted_terms,
+    words,
+)
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
 SCHEMA_VERSION = 15
@@ -33,9 +41,8 @@ class Weights(Format):
     def word_values(self, value, analyzer, **kwargs):
         """Each term of ``value`` with its frequency and weight."""
         boost = self.field_boost
-        return (
-            (text, frequency, weight * boost, b"") for text, (frequency, weight) in weighted_terms(analyzer, value).items()
-        )
+        terms = weighted_terms(analyzer, value)
+        return ((text, frequency, weight * boost, b"") for text, (frequency, weight) in terms.items())
 
     def decode_frequency(self, value) -> int:
         """Not kept: one."""

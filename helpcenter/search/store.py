@@ -41,7 +41,16 @@ from whoosh.filedb.structfile import StructFile
 
 from helpcenter.content import Library, Page
 
-from .schema import SCHEMA_VERSION, IndexedPage, document, indexed_page, page_digest, read_document, schema, searchable
+from .schema import (
+    SCHEMA_VERSION,
+    IndexedPage,
+    document,
+    indexed_page,
+    page_digest,
+    read_document,
+    schema,
+    searchable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +87,9 @@ def searchable_pages(library: Library) -> dict[tuple[str, str], Page]:
     return {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
 
 
-def wanted_documents(library: Library, pages: dict[tuple[str, str], Page] | None = None) -> dict[str, dict[str, str]]:
+def wanted_documents(
+    library: Library, pages: dict[tuple[str, str], Page] | None = None
+) -> dict[str, dict[str, str]]:
     """Per language, the digest of every page that belongs in the index."""
     wanted: dict[str, dict[str, str]] = {lang: {} for lang in library.languages}
     for (lang, page_id), page in (pages if pages is not None else searchable_pages(library)).items():
@@ -334,7 +345,7 @@ def write_segment(ix, documents: Iterable[tuple[dict, dict[str, dict[str, tuple[
             length = 0
             if field.indexed:
                 if field.format.fixed_value_size() != 0:
-                    raise ValueError(f"field {fieldname!r} keeps values in its postings: write it with Whoosh's writer")
+                    raise ValueError(f"field {fieldname!r} keeps values in postings: write it with Whoosh's writer")
                 terms = postings.setdefault(fieldname, {})
                 if fieldname in analysed:
                     items = analysed[fieldname].items()
