@@ -30,8 +30,13 @@ class Fts5Baseline:
             )
         connection.commit()
 
-    def search(self, lang: str, text: str) -> tuple[list[str], int]:
-        """Top 10 ids and the total for the words (all of them, else any) and phrases."""
+    def search(self, lang: str, text: str, *, snippets: bool = False) -> tuple[list[str], int]:
+        """Top 10 ids and the total for the words (all of them, else any) and phrases.
+
+        With ``snippets``, each of the ten also gets its snippet (the passage
+        of its body with the most matches, matches marked), as a results page
+        shows them.
+        """
         parsed = parse(clean(text))
         terms = ['"' + word.replace('"', "") + '"' for word in parsed.words]
         terms += ['"' + " ".join(phrase).replace('"', "") + '"' for phrase in parsed.phrases]
@@ -39,10 +44,11 @@ class Fts5Baseline:
             return [], 0
         for joiner in (" ", " OR "):
             expression = joiner.join(terms)
+            shown = f", snippet(pages_{lang}, 2, '<mark>', '</mark>', ' … ', 32)" if snippets else ""
             ids = [
                 row[0]
                 for row in self.connection.execute(
-                    f"SELECT id FROM pages_{lang} WHERE pages_{lang} MATCH ? "
+                    f"SELECT id{shown} FROM pages_{lang} WHERE pages_{lang} MATCH ? "
                     f"ORDER BY bm25(pages_{lang}, 0.0, 4.0, 1.0) LIMIT 10",
                     (expression,),
                 )

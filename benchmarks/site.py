@@ -71,7 +71,9 @@ def wrk(base: str, target: Target, seconds: int, connections: int, script_dir: P
     listed = ",\n".join('  "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in target.paths)
     suffix = ' .. "&n=" .. n' if target.unique else ""
     script.write_text(
-        "local paths = {\n" + listed + "\n}\nlocal i, n = 0, 0\n"
+        "local paths = {\n"
+        + listed
+        + "\n}\nlocal i, n = 0, 0\n"
         + ('wrk.headers["Cookie"] = "hc_lang=en"\n' if target.cookie else "")
         + "request = function()\n  i = i % #paths + 1\n  n = n + 1\n"
         + f"  return wrk.format('GET', paths[i]{suffix})\nend\n"
@@ -129,9 +131,7 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         memory = []
         for pid in children:
-            fields = dict(
-                line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
-            )
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
             memory.append(tuple(int(fields[name].split()[0]) / 1024 for name in ("Rss", "Pss")))
         return memory
 
@@ -233,7 +233,9 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
             if target.app:
                 answered = [path for path in target.paths if _status(app.base + path) == 200]
                 if len(answered) < len(target.paths):
-                    print(f"left out {len(target.paths) - len(answered)} of {len(target.paths)} URLs that do not answer 200")
+                    print(
+                        f"left out {len(target.paths) - len(answered)} of {len(target.paths)} URLs that do not answer 200"
+                    )
                 target.paths[:] = answered
         results: dict[str, Load] = {}
         floors: list[Load] = []
@@ -254,11 +256,15 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
     print(f"\n{name}: {args.seconds} s per page, wrk -t1 -c{args.connections}, gunicorn 2 sync workers")
     print(f"{'page':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
     for label, load in [("minimal page", Load(base_rps, floors[0].p50_ms, floors[0].p99_ms, 0)), *results.items()]:
-        print(f"{label:<16}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.rps / base_rps:>8.0%}{load.errors:>8}")
+        print(
+            f"{label:<16}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.rps / base_rps:>8.0%}{load.errors:>8}"
+        )
     print(f"minimal page before / after: {floors[0].rps:.0f} / {floors[-1].rps:.0f} req/s")
     print("cookie: a returning reader's request, answered by Flask from the pages it keeps;")
     print("search, new: every request a search never asked before (nothing kept can answer it)")
-    print(f"start-up to first answer: {warm:.2f} s (index and rendered pages on disk); {cold:.2f} s rendering every page")
+    print(
+        f"start-up to first answer: {warm:.2f} s (index and rendered pages on disk); {cold:.2f} s rendering every page"
+    )
     print("memory per worker: " + ", ".join(f"RSS {rss:.0f} MB (PSS {pss:.0f} MB)" for rss, pss in memory))
 
 

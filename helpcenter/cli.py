@@ -111,7 +111,7 @@ def _load(*, progress: bool = False) -> Library:
     if not progress:
         return content_store().load()
     with Progress("Loading content", "files") as shown:
-        return content_store().load(progress=shown)
+        return content_store().load(progress=lambda done, total, rendered: shown(done, total, f"{rendered:,} rendered"))
 
 
 @content_cli.command("check")
@@ -220,8 +220,20 @@ index_cli = AppGroup("index", help="Build the search indexes.")
 @index_cli.command("build")
 @click.option("--full", is_flag=True, help="Rebuild every index from scratch.")
 def index_build_command(full: bool) -> None:
-    """Build the search indexes, or update them with the articles that changed."""
-    report = build(_load(), current_app.config["INDEX_DIR"], full=full, wait=True)
+    """Build the search indexes, or update them with the articles that changed.
+
+    On a terminal, standard error shows how far loading the content and
+    indexing each language are.
+    """
+    library = _load(progress=True)
+    with Progress("Indexing", "languages") as shown:
+        report = build(
+            library,
+            current_app.config["INDEX_DIR"],
+            full=full,
+            wait=True,
+            progress=lambda languages, total: shown(len(languages), total, ", ".join(languages)),
+        )
     if not report.changed:
         click.echo(f"Search indexes are up to date ({report.generation}).")
         return

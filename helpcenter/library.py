@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from helpcenter.articles.operations import record_searches
 from helpcenter.content import Library, content_fingerprint, load_library
+from helpcenter.content.loader import Progress as LoadProgress
 from helpcenter.db import database
 from helpcenter.search import SearchRequest, SearchResults, SearchService
 from helpcenter.search.stats import Counts, SearchTally
@@ -47,8 +47,8 @@ class ContentStore:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def load(self, progress: Callable[[int, int], None] | None = None) -> Library:
-        """Load (or reload) the library from the content folder; ``progress(done, total)`` is told of each file."""
+    def load(self, progress: LoadProgress | None = None) -> Library:
+        """Load (or reload) the library from the content folder; ``progress`` is told how far it is."""
         library = load_library(
             self.content_dir,
             self.languages,

@@ -33,8 +33,11 @@ class Progress:
         self._drawn_at = 0.0
         self._width = 0
 
-    def __call__(self, done: int, total: int) -> None:
-        """Say that ``done`` of ``total`` are done (drawn at most every ``interval`` seconds, and at the end)."""
+    def __call__(self, done: int, total: int, detail: str | None = None) -> None:
+        """Say that ``done`` of ``total`` are done (drawn at most every ``interval`` seconds, and at the end).
+
+        ``detail`` replaces the percentage in brackets (``12 rendered``, the languages done).
+        """
         if not self.shown:
             return
         now = time.monotonic()
@@ -44,7 +47,7 @@ class Progress:
         if done >= total:
             self._clear()  # done: whatever is printed next starts on a clean line
             return
-        self._draw(f"{self.label}: {done:,}/{total:,} {self.unit} ({done * 100 // total}%)")
+        self._draw(f"{self.label}: {done:,}/{total:,} {self.unit} ({detail or f'{done * 100 // total}%'})")
 
     def _draw(self, text: str) -> None:
         self.stream.write("\r" + text.ljust(self._width))

@@ -18,13 +18,17 @@ def library():
     return load_library(SEARCH_CONTENT, LANGUAGES)
 
 
-@pytest.fixture(scope="module")
-def service(library, tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("index")
+def serving(library, index_dir):
+    """A search service over ``library``, its index built in ``index_dir``; closed when done."""
     build(library, index_dir)
     service = SearchService(index_dir, LANGUAGES, "en", live=False)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="module")
+def service(library, tmp_path_factory):
+    yield from serving(library, tmp_path_factory.mktemp("index"))
 
 
 def ids(results):

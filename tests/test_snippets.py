@@ -1,6 +1,9 @@
 """Snippets: the passages of a page that matched a search, marked and escaped."""
 
-from helpcenter.search.analysis import word_terms
+import pytest
+
+from helpcenter.search import snippets
+from helpcenter.search.analysis import WORD, word_terms
 from helpcenter.search.snippets import BETWEEN, SNIPPET_CHARS, snippet
 
 
@@ -41,3 +44,40 @@ def test_without_a_match_the_start_of_the_page_is_shown():
     html = snippet(body, terms("en", "invoice"), "en")
     assert "<mark" not in html and html.endswith(" …") and len(html) <= SNIPPET_CHARS + 2
     assert snippet("", terms("en", "invoice"), "en") == ""
+
+
+@pytest.mark.parametrize(
+    "lang, body, typed",
+    [
+        (
+            "en",
+            "Using it, he uses the [c]reate option to E[x]tract Lis[t]ed files. Happy happiness, HAPPILY.",
+            "use create extract listed happy",
+        ),
+        (
+            "de",
+            "Die GRÖSSTEN Dateien, die größten Straßen; eine Straße, zwei STRASSEN. Übersicht über Größe.",
+            "grössten strasse ubersicht grosse",
+        ),
+        (
+            "fr",
+            "L'Éclair et les éclairs ; l’alerte, les alertes. Le cœur des nœuds, Œuvre.",
+            "eclair alerte coeur noeud oeuvre",
+        ),
+        ("es", "Notificación y notificaciones; NOTIFICACIÓN de la niña.", "notificacion nina"),
+        ("pt", "Notificações da função; notificação, FUNÇÕES.", "notificacoes funcao"),
+        ("it", "Dell'allerta della città; le allerte delle CITTÀ.", "allerta citta"),
+        (
+            "en",
+            "Кириллица and ΕΛΛΗΝΙΚΆ beside ascii words; İstanbul, ﬁle and ＦＵＬＬ width.",
+            "ascii words istanbul file full",
+        ),
+    ],
+)
+def test_the_words_marked_are_those_that_analysing_every_word_finds(monkeypatch, lang, body, typed):
+    """The scan that picks the words to analyse leaves out none that analysis would mark."""
+    query = terms(lang, *typed.split())
+    fast = snippet(body, query, lang)
+    monkeypatch.setattr(snippets, "_candidates", lambda text, _terms: WORD.finditer(text))
+    assert fast == snippet(body, query, lang)
+    assert "<mark" in fast

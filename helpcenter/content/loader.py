@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .addresses import refused_characters
@@ -67,6 +70,13 @@ def _fingerprint(files: list[tuple[Path, os.stat_result | None]]) -> str:
     return digest.hexdigest()[:16]
 
 
+#: Loading progress: called with the files loaded so far, all the files, and how many were rendered.
+Progress = Callable[[int, int, int], None]
+
+#: From this many files to render, they are rendered by several processes.
+PARALLEL_RENDERING = 400
+
+
 def load_library(
     content_dir: Path | str,
     languages: Iterable[str],
@@ -74,7 +84,7 @@ def load_library(
     source_language: str = "en",
     fallback_chain: Iterable[str] = ("en", "fr"),
     cache_dir: Path | str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Library:
     """Load every configured language folder of ``content_dir``.
 
@@ -82,14 +92,14 @@ def load_library(
     reported and ignored.  Returns the library with all pages that could be
     read and the list of problems met.  With ``cache_dir``, files unchanged
     since the last load are taken from the :class:`RenderCache` kept there
-    instead of being rendered again.  ``progress(done, total)`` is told of
-    each file read.
+    instead of being rendered again.  Many files to render (a fresh copy of
+    a large tree) are rendered by one process per core.  ``progress``, when
+    given, is told how far loading is as it goes.
     """
     content_dir = Path(content_dir)
     languages = tuple(languages)
     problems: list[Problem] = []
     pages: dict[str, dict[str, Page]] = {}
-    renderer: MarkdownRenderer | None = None  # made when a file is not in the cache
     files, newest = _scan(content_dir)
     if not content_dir.is_dir():
         problems.append(Problem(str(content_dir), "content folder does not exist"))
@@ -100,10 +110,9 @@ def load_library(
                     problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
     cache = RenderCache(cache_dir, content_dir, languages) if cache_dir is not None else None
     depth = len(content_dir.parts)
-    total = sum(1 for path, _stat in files if path.parts[depth] in languages) if progress is not None else 0
-    done = 0
+    # Every file of the configured languages, in load order, with what the cache has of it.
+    entries = []
     for lang in languages:
-        root = content_dir / lang
         for path, stat in files:
             if path.parts[depth] != lang:
                 continue
@@ -112,20 +121,21 @@ def load_library(
             if stamp is not None:
                 newest = max(newest, stamp[1])
             cached = cache.get(relative, stamp) if cache is not None and stamp is not None else None
-            if cached is not None:
-                page, file_problems = cached
-            else:
-                file_problems = []
-                renderer = renderer or MarkdownRenderer(set(languages))
-                page = _load_page(path, root, lang, relative, renderer, file_problems)
-                if cache is not None and stamp is not None:
-                    cache.put(relative, stamp, page, tuple(file_problems))
-            problems.extend(file_problems)
-            if page is not None:
-                pages.setdefault(page.id, {})[lang] = page
-            if progress is not None:
-                done += 1
-                progress(done, total)
+            entries.append((lang, path, relative, stamp, cached))
+    to_render = [(lang, str(path), relative) for lang, path, relative, _, cached in entries if cached is None]
+    rendered = _render(content_dir, to_render, languages, progress, len(entries) - len(to_render), len(entries))
+    for lang, _path, relative, stamp, cached in entries:
+        if cached is not None:
+            page, file_problems = cached
+        else:
+            page, file_problems = rendered[relative]
+            if cache is not None and stamp is not None:
+                cache.put(relative, stamp, page, tuple(file_problems))
+        problems.extend(file_problems)
+        if page is not None:
+            pages.setdefault(page.id, {})[lang] = page
+    if progress is not None:
+        progress(len(entries), len(entries), len(to_render))
     if cache is not None:
         cache.save()
     # Assets are placed after the cache: a page's links follow its pictures' current versions.
@@ -147,6 +157,67 @@ def load_library(
         assets=assets,
         modified=dt.datetime.fromtimestamp(newest // 10**9, dt.UTC),
     )
+
+
+def _render(
+    content_dir: Path,
+    files: list[tuple[str, str, str]],
+    languages: tuple[str, ...],
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> dict[str, tuple[Page | None, tuple[Problem, ...]]]:
+    """Render ``files`` (language, path, path below ``content_dir``): the page and problems of each.
+
+    Many files are shared out, in chunks, to one process per core, forked
+    from this one: only while it runs no other thread (a command, a server
+    before it forks its workers), since a fork copies locks other threads
+    may hold.
+    """
+    found: dict[str, tuple[Page | None, tuple[Problem, ...]]] = {}
+    if progress is not None:
+        progress(done, total, 0)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_RENDERING or workers < 2 or threading.active_count() > 1:
+        chunks = [files[start : start + 100] for start in range(0, len(files), 100)]
+        results = map(_render_chunk, [str(content_dir)] * len(chunks), [languages] * len(chunks), chunks)
+        pool = None
+    else:
+        size = max(50, len(files) // (workers * 8))
+        chunks = [files[start : start + size] for start in range(0, len(files), size)]
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_render_chunk, [str(content_dir)] * len(chunks), [languages] * len(chunks), chunks)
+    try:
+        for chunk, chunk_results in zip(chunks, results, strict=True):
+            for (_, _, relative), result in zip(chunk, chunk_results, strict=True):
+                found[relative] = result
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total, len(found))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return found
+
+
+#: This thread's renderer per set of languages (a renderer is not thread-safe).
+_RENDERERS = threading.local()
+
+
+def _render_chunk(
+    content_dir: str, languages: tuple[str, ...], files: list[tuple[str, str, str]]
+) -> list[tuple[Page | None, tuple[Problem, ...]]]:
+    """Render a chunk of files (in this process or a worker): each one's page and problems."""
+    renderers = _RENDERERS.__dict__.setdefault("by_languages", {})
+    renderer = renderers.get(languages)
+    if renderer is None:
+        renderer = renderers[languages] = MarkdownRenderer(set(languages))
+    results = []
+    for lang, path, relative in files:
+        file_problems: list[Problem] = []
+        page = _load_page(Path(path), Path(content_dir) / lang, lang, relative, renderer, file_problems)
+        results.append((page, tuple(file_problems)))
+    return results
 
 
 def _place(page_id: str) -> tuple[Kind, str | None, str | None, str | None] | None:

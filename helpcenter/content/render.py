@@ -12,6 +12,7 @@ import html as html_lib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -162,42 +163,69 @@ class _LinkResolver(Treeprocessor):
         return target
 
 
+#: The Markdown extensions of the content, each with a test of whether a body may use it: an
+#: extension a body cannot use changes nothing in its HTML, and only costs time.  (Most pages
+#: need few: rendering with the others took a fifth longer.)
+_CODE_BLOCK = re.compile(r"```|~~~|^(?: {4}|\t)", re.MULTILINE)
+EXTENSIONS: dict[str, Callable[[str], bool]] = {
+    "abbr": lambda body: "*[" in body,
+    "admonition": lambda body: "!!!" in body,
+    "attr_list": lambda body: "{" in body,
+    "def_list": re.compile(r"(?:^|\n)[ ]{0,3}:[ ]{1,3}").search,
+    "fenced_code": lambda body: "```" in body or "~~~" in body,
+    "footnotes": lambda body: "[^" in body,
+    "sane_lists": lambda body: True,
+    "tables": lambda body: "|" in body,
+    "codehilite": _CODE_BLOCK.search,
+    "toc": re.compile(r"^[ ]{0,3}#|^[ ]{0,3}(?:=+|-+)[ \t]*$|\[TOC\]", re.MULTILINE).search,
+    "pymdownx.tasklist": lambda body: "[ ]" in body or "[x]" in body or "[X]" in body,
+    "pymdownx.tilde": lambda body: "~" in body,
+}
+_EXTENSION_CONFIGS = {
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+}
+
+
 class MarkdownRenderer:
-    """Renders the Markdown bodies of one content tree; not thread-safe."""
+    """Renders the Markdown bodies of one content tree; not thread-safe.
+
+    A body is rendered with the extensions it may use (see :data:`EXTENSIONS`),
+    which gives the HTML that all of them give.
+    """
 
     def __init__(self, languages: frozenset[str] | set[str]) -> None:
-        self._md = markdown.Markdown(
-            extensions=[
-                "abbr",
-                "admonition",
-                "attr_list",
-                "def_list",
-                "fenced_code",
-                "footnotes",
-                "sane_lists",
-                "tables",
-                "codehilite",
-                "toc",
-                "pymdownx.tasklist",
-                "pymdownx.tilde",
-            ],
-            extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
-                "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
-            },
-            output_format="html",
-        )
-        self._links = _LinkResolver(self._md, frozenset(languages))
-        # After inline processing so that links exist as elements.
-        self._md.treeprocessors.register(self._links, "helpcenter_links", 1)
+        self._languages = frozenset(languages)
+        self._converters: dict[tuple[str, ...], tuple[markdown.Markdown, _LinkResolver]] = {}
+
+    def _converter(self, body: str) -> tuple[markdown.Markdown, _LinkResolver]:
+        """The Markdown converter with the extensions ``body`` may use, made once."""
+        used = tuple(name for name, may_use in EXTENSIONS.items() if may_use(body))
+        converter = self._converters.get(used)
+        if converter is None:
+            md = markdown.Markdown(
+                extensions=list(used),
+                extension_configs={name: config for name, config in _EXTENSION_CONFIGS.items() if name in used},
+                output_format="html",
+            )
+            links = _LinkResolver(md, self._languages)
+            # After inline processing so that links exist as elements.
+            md.treeprocessors.register(links, "helpcenter_links", 1)
+            # Python-Markdown's inline processor looks each pattern up in a registry at every
+            # step; the same patterns in a list, in the same order, give the same HTML an
+            # eighth faster (tests/test_content_loading.py compares with Markdown left as is).
+            md.treeprocessors["inline"].inlinePatterns = list(md.inlinePatterns)
+            converter = self._converters[used] = (md, links)
+        return converter
 
     def render(self, body: str, *, lang: str, page_id: str) -> Rendered:
         """Render ``body`` of page ``page_id`` in ``lang`` to sanitised HTML."""
         title, body = take_title(body)
-        self._md.reset()
-        self._links.lang, self._links.page_id = lang, page_id
-        self._links.links, self._links.assets = [], []
-        raw_html = self._md.convert(body)
+        md, links = self._converter(body)
+        md.reset()
+        links.lang, links.page_id = lang, page_id
+        links.links, links.assets = [], []
+        raw_html = md.convert(body)
         safe_html = nh3.clean(
             raw_html,
             tags=_ALLOWED_TAGS,
@@ -209,9 +237,9 @@ class MarkdownRenderer:
             html=safe_html,
             text=html_text(safe_html),
             title=title,
-            toc=tuple(_flatten_toc(getattr(self._md, "toc_tokens", []))),
-            links=tuple(dict.fromkeys(self._links.links)),
-            assets=tuple(dict.fromkeys(self._links.assets)),
+            toc=tuple(_flatten_toc(getattr(md, "toc_tokens", []))),
+            links=tuple(dict.fromkeys(links.links)),
+            assets=tuple(dict.fromkeys(links.assets)),
         )
 
 

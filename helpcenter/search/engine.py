@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 TextOf = Callable[[str, str], str | None]
 
+#: How many known words, as close as any, a word that no page has is searched as.
+TYPO_ALTERNATIVES = 3
+
 
 class _Generation:
     """The open indexes of one generation, shared by the threads of a process."""
@@ -84,7 +87,7 @@ class WhooshSearchEngine:
                 path = current_generation(self.index_dir)
                 try:
                     generation = _Generation(path, self.languages)
-                except Exception as exc:  # noqa: BLE001 - a broken index is rebuilt, never a 500
+                except Exception as exc:
                     raise SearchUnavailable(f"the search index cannot be opened: {exc}") from exc
                 self._generation, self._pid = generation, os.getpid()
         return generation
@@ -101,7 +104,9 @@ class WhooshSearchEngine:
         view = cache[1].get(lang)
         if view is None:
             searcher = generation.indexes[lang].searcher()
-            view = cache[1][lang] = IndexView(searcher, generation.columns(lang, searcher)[3])
+            view = cache[1][lang] = IndexView(
+                searcher, lang, generation.columns(lang, searcher)[3], generation.vocabulary(lang).frequencies
+            )
             with self._lock:
                 self._open = [open_ for open_ in self._open if not open_.is_closed] + [searcher]
         return view
@@ -166,7 +171,7 @@ class WhooshSearchEngine:
         """Known words for the unknown ones, and the "did you mean" text they make."""
         alternatives: dict[str, tuple[str, ...]] = {}
         for word in unknown:
-            candidates = vocabulary.closest(word, limit=1)
+            candidates = vocabulary.closest(word, limit=TYPO_ALTERNATIVES)
             if candidates:
                 alternatives[word] = tuple(candidates)
         if not alternatives:
@@ -176,17 +181,20 @@ class WhooshSearchEngine:
 
     def _run(self, generation: _Generation, view: IndexView, request: SearchRequest, parsed, alternatives):
         clauses = build_query(request.lang, parsed, alternatives=alternatives)
-        if not clauses:
+        required = sum(clause.required for clause in clauses)
+        if not required:
             return None
         limit = request.page * request.per_page
         accept = _filter(generation.columns(request.lang, view.searcher), request.section, request.product)
         ranked = rank(view, clauses, match_all=True, limit=limit, accept=accept)
-        if ranked.total == 0 and len(clauses) > 1:
+        if ranked.total == 0 and required > 1:
             # No document has every word: rank the documents that have some.
             ranked = rank(view, clauses, match_all=False, limit=limit, accept=accept)
         return _Page(ranked, (request.page - 1) * request.per_page, limit, query_terms(clauses))
 
-    def _hits(self, generation: _Generation, view: IndexView, page, lang: str, text_of: TextOf | None) -> list[SearchHit]:
+    def _hits(
+        self, generation: _Generation, view: IndexView, page, lang: str, text_of: TextOf | None
+    ) -> list[SearchHit]:
         ids, sections, products, _ = generation.columns(lang, view.searcher)
         hits = []
         for docnum, score in page.ranked.hits[page.start : page.end]:

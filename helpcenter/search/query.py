@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .analysis import EXACT, fold, phrase_terms, word_terms, words
+from .analysis import EXACT, fold, phrase_terms, sequence_words, stop_term, word_terms, words
 from .ranking import Clause
 
 MAX_QUERY_LENGTH = 200
@@ -58,8 +58,13 @@ def parse(text: str, *, as_you_type: bool = False) -> ParsedQuery:
     return parsed
 
 
-def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), prefix: bool = False) -> Clause | None:
-    """Match one typed word, or instead the known words a typo in it may have meant."""
+def word_clause(
+    lang: str, word: str, *, alternatives: tuple[str, ...] = (), prefix: bool = False, place: int | None = None
+) -> Clause | None:
+    """Match one typed word, or instead the known words a typo in it may have meant.
+
+    None for a stop word (unless it is being typed, when its start is matched).
+    """
     found: list[str] = []
     for form in alternatives or (word,):
         found.extend(term for term in word_terms(lang, form) if term not in found)
@@ -68,29 +73,44 @@ def word_clause(lang: str, word: str, *, alternatives: tuple[str, ...] = (), pre
     if prefix and len(word) >= 2:
         terms.append(("prefix", fold(word)[:15], 0.5))
     exact = frozenset(term for _, term, _ in terms if term.startswith(EXACT))
-    return Clause(tuple(terms), exact=exact) if terms else None
+    forms = frozenset(term.removeprefix(EXACT) for term in exact)
+    return Clause(tuple(terms), exact=exact, words=forms, place=place) if terms else None
+
+
+def stop_clause(lang: str, word: str, place: int) -> Clause | None:
+    """A stop word typed: it adds to the score of the best pages that have it, where it is."""
+    term = stop_term(lang, word)
+    if term is None:
+        return None
+    return Clause((), words=frozenset((term.removeprefix(EXACT),)), required=False, place=place)
 
 
 def phrase_clause(lang: str, phrase: list[str]) -> Clause | None:
-    """Match the words of a phrase at consecutive positions."""
+    """Match the words of a phrase in a row, stop words included.
+
+    None when the phrase has nothing but stop words.
+    """
     exact = phrase_terms(lang, phrase)
-    if len(exact) < 2:
-        kept = [word for word in phrase if word_terms(lang, word)]
-        return word_clause(lang, kept[0]) if kept else None
-    return Clause(tuple(("content", term, EXACT_BOOST) for term in exact), phrase=True)
+    if not exact:
+        return None
+    sequence = tuple(sequence_words(lang, " ".join(phrase)))
+    return Clause(tuple(("content", term, EXACT_BOOST) for term in exact), phrase=sequence)
 
 
 def build_query(
     lang: str, parsed: ParsedQuery, *, alternatives: dict[str, tuple[str, ...]] | None = None
 ) -> list[Clause]:
-    """One clause per word and phrase; a document matches the query by matching its clauses."""
+    """One clause per word and phrase; a document matches the query by matching its required clauses.
+
+    Stop words make clauses that are not required.
+    """
     alternatives = alternatives or {}
     clauses = []
     last = len(parsed.words) - 1
     for index, word in enumerate(parsed.words):
         clause = word_clause(
-            lang, word, alternatives=alternatives.get(word, ()), prefix=parsed.partial and index == last
-        )
+            lang, word, alternatives=alternatives.get(word, ()), prefix=parsed.partial and index == last, place=index
+        ) or stop_clause(lang, word, index)
         if clause is not None:
             clauses.append(clause)
     clauses.extend(clause for phrase in parsed.phrases if (clause := phrase_clause(lang, phrase)) is not None)

@@ -2,26 +2,53 @@
 
 Whoosh's query objects look a term up several times per search (whether it
 exists, its statistics, its postings, the size of its clause) and build a
-tree of matchers; for the few rare words of a help-centre query that
-bookkeeping costs more than the postings themselves.  Here each term is
-looked up once per search, its postings are read whole, a block at a time,
-the documents that have every word are found with set operations, and only
-those are scored, with BM25 over the document's length in words.
+tree of matchers; for the few words of a help-centre query that bookkeeping
+costs more than the postings themselves.  Here each term is looked up once
+per search, its postings are read whole, a block at a time, the documents
+that have every word are found with set operations, and only those are
+scored, with BM25 over the document's length in words.
+
+Postings hold no positions (reading them made every block of a common word
+expensive); where the order of words matters (a quoted phrase, words typed
+next to each other, the stop words of a line), the few documents concerned
+are read closely from their word sequence (see
+:func:`helpcenter.search.analysis.sequence_words`).
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from whoosh.reading import TermNotFound
+
+from .analysis import EXACT, SEGMENT_BOOSTS, SEQUENCE_PART, stem_function
 
 #: BM25's term frequency saturation and length normalisation.
 K1 = 1.2
 B = 0.75
+
+#: How many looked-up terms a view remembers for the next searches, at most.
+REMEMBERED_TERMS = 20_000
+#: A term in this many documents or more is widespread: its postings are kept once read ...
+WIDESPREAD = 256
+#: ... up to this many postings per view (about 9 MB).
+KEPT_POSTINGS = 100_000
+#: How many of the best documents are ordered again by the order of the words typed.
+CLOSE_READING = 30
+#: The weight of a phrase's occurrences: as a word found as typed (its stem and its exact term).
+PHRASE_WEIGHT = 3.0
+#: The weight of two words typed next to each other that a document has next to each other:
+#: as a word found as typed.
+NEIGHBOURS_WEIGHT = 3.0
+#: Two words count as neighbours up to this many places apart (one word left out, or added).
+NEIGHBOURS_DISTANCE = 2
+#: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
+PART_WEIGHTS = SEGMENT_BOOSTS
 
 
 @dataclass(frozen=True)
@@ -29,14 +56,22 @@ class Clause:
     """What one typed word or quoted phrase matches.
 
     A document matches a word's clause when it has any of ``terms`` (a
-    field, a term and its weight), and a ``phrase`` clause when it has all
-    of them at consecutive positions, in order.  It matches the clause
-    *as typed* when it has one of the ``exact`` terms (a phrase: always).
+    field, a term and its weight), and a phrase's clause when it has all of
+    its ``terms`` and the ``phrase`` (its words, stop words included) in a
+    row.  It matches the clause *as typed* when it has one of the ``exact``
+    terms (a phrase: always).  ``words`` are the forms of a word as typed
+    (accents folded), found in a document's word sequence.  A clause that is
+    not ``required`` (a stop word) never decides whether a document matches;
+    it only adds to the score of the best ones.  ``place`` is the rank of a
+    loose word among the words typed (None for a phrase).
     """
 
     terms: tuple[tuple[str, str, float], ...]
-    phrase: bool = False
+    phrase: tuple[str, ...] = ()
     exact: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    required: bool = True
+    place: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +85,6 @@ class Term:
     entries: tuple[tuple[int, object], ...]
 
 
-@dataclass
-class Postings:
-    """The documents that have a term (numbers across segments), with its weight in each."""
-
-    weights: dict[int, float]
-    positions: dict[int, bytes] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Ranked:
     """How many documents match, and the best ones with their scores, best first."""
@@ -67,16 +94,19 @@ class Ranked:
 
 
 class IndexView:
-    """The postings and document lengths of one language's searcher, for one thread.
+    """The postings, document lengths and word sequences of one language's searcher, for one thread.
 
-    Term lookups are remembered until :meth:`forget`: the typo check and the
-    ranking of a search share them.  ``lengths`` gives each document's
-    length in words.
+    Term lookups are remembered (see :meth:`forget`): the typo check and the
+    ranking of a search share them, and so do the next searches.  ``lengths`` gives each document's
+    length in words; ``frequencies`` how many documents use a word (accents
+    folded), for stop words, which are not terms of the index.
     """
 
-    def __init__(self, searcher, lengths: list[int]) -> None:
+    def __init__(self, searcher, lang: str, lengths: list[int], frequencies: Mapping[str, int]) -> None:
         self.searcher = searcher
+        self.lang = lang
         self.lengths = lengths
+        self.frequencies = frequencies
         self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         self.document_count = searcher.doc_count_all()
         self._leaves = []
@@ -84,11 +114,20 @@ class IndexView:
             reader = leaf.reader()
             deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
             self._leaves.append((reader, offset, deleted))
+        reader = searcher.reader()
+        self._sequences = reader.column_reader("sequence") if self.document_count else None
         self._terms: dict[tuple[str, str], Term | None] = {}
+        self._kept: dict[tuple[str, str], dict[int, float]] = {}
+        self._kept_size = 0
 
     def forget(self) -> None:
-        """Drop the remembered terms (after each search, to bound memory)."""
-        self._terms.clear()
+        """Drop the remembered terms once there are many (after a search: memory stays bounded).
+
+        Until then they serve the next searches too: the index never changes
+        under a view (a new generation gets new views).
+        """
+        if len(self._terms) > REMEMBERED_TERMS:
+            self._terms.clear()
 
     def term(self, fieldname: str, text: str) -> Term | None:
         """A term's entry, or None when no document has it."""
@@ -104,10 +143,32 @@ class IndexView:
             self._terms[key] = Term(fieldname, text, frequency, tuple(entries)) if entries else None
         return self._terms[key]
 
-    def postings(self, term: Term, *, within: set[int] | None = None, positions: bool = False) -> Postings:
-        """The postings of a term, only of the documents ``within`` when given."""
+    def postings(self, term: Term, *, within: set[int] | None = None) -> dict[int, float]:
+        """A term's weight in each document that has it (only those ``within`` when given).
+
+        The postings of widespread terms, the costly ones to read, are kept for
+        the next searches, up to :data:`KEPT_POSTINGS` in all (the returned
+        mapping is not to be changed).
+        """
+        if term.frequency < WIDESPREAD:
+            return self._read_postings(term, within)
+        key = (term.fieldname, term.text)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._read_postings(term, None)
+            if self._kept_size + len(kept) > KEPT_POSTINGS:
+                self._kept.clear()
+                self._kept_size = 0
+            self._kept[key] = kept
+            self._kept_size += len(kept)
+        if within is None:
+            return kept
+        if len(within) < len(kept):
+            return {docnum: kept[docnum] for docnum in within if docnum in kept}
+        return {docnum: weight for docnum, weight in kept.items() if docnum in within}
+
+    def _read_postings(self, term: Term, within: set[int] | None) -> dict[int, float]:
         weights: dict[int, float] = {}
-        values: dict[int, bytes] = {}
         for number, entry in term.entries:
             reader, offset, deleted = self._leaves[number]
             wanted = None
@@ -116,34 +177,48 @@ class IndexView:
                 wanted = sorted(docnum - offset for docnum in within if offset <= docnum < end)
                 if not wanted:
                     continue
-            ids, leaf_weights, leaf_values = _leaf_postings(reader, term.fieldname, entry, positions, wanted)
-            for index, docnum in enumerate(ids):
-                if docnum in deleted:
-                    continue
-                weights[offset + docnum] = leaf_weights[index]
-                if positions:
-                    values[offset + docnum] = leaf_values[index]
-        return Postings(weights, values)
+            ids, leaf_weights = leaf_postings(reader, term.fieldname, entry, wanted)
+            for docnum, weight in zip(ids, leaf_weights, strict=True):
+                if docnum not in deleted:
+                    weights[offset + docnum] = weight
+        return weights
 
-    def decode_positions(self, fieldname: str, value: bytes) -> list[int]:
-        """The positions held in a posting's value."""
-        return self.searcher.schema[fieldname].format.decode_positions(value)
+    def sequence_parts(self, docnum: int) -> list[str]:
+        """The words of a document in order (accents folded, stop words included), part by part.
+
+        Each part is its words joined by single spaces.
+        """
+        value = self._sequences[docnum] if self._sequences is not None else b""
+        return value.decode("utf-8").split(SEQUENCE_PART)
+
+    def idf(self, clause: Clause) -> float:
+        """How rare a clause's word is (the most widespread of its terms; of a stop word, its forms)."""
+        frequency = 0
+        for fieldname, text, _ in clause.terms:
+            term = self.term(fieldname, text)
+            if term is not None:
+                frequency = max(frequency, term.frequency)
+        if not clause.required:
+            frequency = max((self.frequencies.get(word, 0) for word in clause.words), default=0)
+        return idf(self.document_count, frequency)
 
 
-def _leaf_postings(reader, fieldname: str, entry, positions: bool, wanted: list[int] | None):
-    """Ids, weights and (when asked) values of a term in one segment, of the ``wanted`` ids if given.
+def leaf_postings(reader, fieldname: str, entry, wanted: list[int] | None) -> tuple[list[int], list[float]]:
+    """Ids and weights of a term in one segment, of the ``wanted`` ids if given.
 
     Postings of one document are kept in the term's entry; others are read a
     block at a time (Whoosh's matcher steps through them one by one), and
     blocks that cannot hold a wanted id are skipped without being decoded.
+    This is the one place that reads Whoosh 2.7's private postings structures
+    (``tests/test_search_internals.py`` fails when they change).
     """
     if entry.is_inlined():
-        ids, weights, values = entry.inlined_postings()
-        ids, weights, values = list(ids), list(weights), list(values) if positions else []
+        ids, weights, _ = entry.inlined_postings()
+        ids, weights = list(ids), list(weights)
     else:
         terms = reader._terms
         matcher = terms._codec.postings_reader(terms._postfile, entry, reader.schema[fieldname].format)
-        ids, weights, values = [], [], []
+        ids, weights = [], []
         next_wanted = 0
         while not matcher._atend:
             if wanted is not None:
@@ -154,23 +229,20 @@ def _leaf_postings(reader, fieldname: str, entry, positions: bool, wanted: list[
                     matcher._next_block()
                     continue
                 next_wanted = bisect.bisect_right(wanted, matcher._maxid, next_wanted)
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            if positions:
-                matcher._read_values()
-                values.extend(matcher._values)
+            matcher._read_data()
+            block_ids, block_weights = matcher._data[0], matcher._data[1]
+            # Ids are kept as the differences between neighbours; weights all alike as one value.
+            ids.extend(itertools.accumulate(block_ids))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.extend(itertools.repeat(block_weights or 1.0, len(block_ids)))
+            else:
+                weights.extend(block_weights)
             matcher._next_block()
     if wanted is None:
-        return ids, weights, values
+        return ids, weights
     keep = set(wanted)
     kept = [index for index, docnum in enumerate(ids) if docnum in keep]
-    return (
-        [ids[index] for index in kept],
-        [weights[index] for index in kept],
-        [values[index] for index in kept] if positions else [],
-    )
+    return [ids[index] for index in kept], [weights[index] for index in kept]
 
 
 def idf(document_count: int, frequency: int) -> float:
@@ -186,30 +258,34 @@ def rank(
     limit: int,
     accept: Callable[[int], bool] | None = None,
 ) -> Ranked:
-    """The documents matching all (or any) clauses, the best ``limit`` of them scored.
+    """The documents matching all (or any) required clauses, the best ``limit`` of them scored.
 
-    Documents that match more clauses as typed come first (a page with every
+    Documents that match more clauses come first (when not all need to
+    match), then those that match more clauses as typed (a page with every
     word as written before one that needs an inflection of some); then
     scores decide: a document's score adds up, over the terms it has, the
-    term's weight times its BM25 score.  ``accept`` keeps only the documents
-    a filter allows.
+    term's weight times its BM25 score.  The best :data:`CLOSE_READING`
+    documents are then ordered again with what their word sequence adds
+    (see :func:`closeness`).  ``accept`` keeps only the documents a filter
+    allows.
     """
+    required = [clause for clause in clauses if clause.required]
     terms = [
         [(term, weight) for fieldname, text, weight in clause.terms if (term := view.term(fieldname, text))]
-        for clause in clauses
+        for clause in required
     ]
-    found: list[list[tuple[Term, float, Postings]]] = [[] for _ in clauses]
-    matched: list[set[int]] = [set() for _ in clauses]
+    found: list[list[tuple[Term, float, dict[int, float]]]] = [[] for _ in required]
+    matched: list[Mapping[int, float] | set[int]] = [set() for _ in required]
     candidates: set[int] | None = None
     if match_all:
         # The rarest clause first: each next one is read only where the ones before matched.
-        for index in sorted(range(len(clauses)), key=lambda index: sum(term.frequency for term, _ in terms[index])):
-            found[index], matched[index] = _clause_postings(view, clauses[index], terms[index], candidates)
-            candidates = matched[index]
+        for index in sorted(range(len(required)), key=lambda index: sum(term.frequency for term, _ in terms[index])):
+            found[index], matched[index] = _clause_postings(view, required[index], terms[index], candidates)
+            candidates = set(matched[index])
             if not candidates:
                 return Ranked(0, [])
     else:
-        for index, clause in enumerate(clauses):
+        for index, clause in enumerate(required):
             found[index], matched[index] = _clause_postings(view, clause, terms[index], None)
         candidates = set().union(*matched)
     if accept is not None:
@@ -220,63 +296,200 @@ def rank(
     lengths, average, saturation = view.lengths, view.average_length, K1 + 1
     scores = dict.fromkeys(candidates, 0.0)
     as_typed = dict.fromkeys(candidates, 0)
+    coverage = dict.fromkeys(candidates, 0)
     norms = {docnum: K1 * (1 - B + B * lengths[docnum] / average) for docnum in candidates}
-    for clause, clause_found, documents in zip(clauses, found, matched):
-        # A phrase counts only where its words follow each other.
-        scoring = candidates & documents if clause.phrase else candidates
-        typed = scoring if clause.phrase else set()
+    for clause, clause_found, documents in zip(required, found, matched, strict=True):
+        if clause.phrase:
+            # A phrase is scored as one term: how often its words follow each other.
+            term_weight = PHRASE_WEIGHT * view.idf(clause) * saturation
+            for docnum in candidates & documents.keys():
+                occurrences = documents[docnum]
+                scores[docnum] += term_weight * occurrences / (occurrences + norms[docnum])
+                as_typed[docnum] += 1
+                coverage[docnum] += 1
+            continue
+        typed, present = set(), set()
         for term, weight, postings in clause_found:
             term_weight = weight * idf(view.document_count, term.frequency) * saturation
-            frequencies = postings.weights
-            if len(frequencies) < len(scoring):
-                pairs = ((docnum, frequency) for docnum, frequency in frequencies.items() if docnum in scoring)
+            if len(postings) < len(candidates):
+                pairs = [(docnum, frequency) for docnum, frequency in postings.items() if docnum in candidates]
             else:
-                pairs = ((docnum, frequencies[docnum]) for docnum in scoring if docnum in frequencies)
-            exact = not clause.phrase and term.text in clause.exact
+                pairs = [(docnum, postings[docnum]) for docnum in candidates if docnum in postings]
             for docnum, frequency in pairs:
                 scores[docnum] += term_weight * frequency / (frequency + norms[docnum])
-                if exact:
-                    typed.add(docnum)
+            present.update(docnum for docnum, _ in pairs)
+            if term.text in clause.exact:
+                typed.update(docnum for docnum, _ in pairs)
         for docnum in typed:
             as_typed[docnum] += 1
-    best = heapq.nsmallest(limit, candidates, key=lambda docnum: (-as_typed[docnum], -scores[docnum], docnum))
-    return Ranked(len(candidates), [(docnum, scores[docnum]) for docnum in best])
+        for docnum in present:
+            coverage[docnum] += 1
+
+    def order(docnum: int, bonus: float = 0.0) -> tuple:
+        return (-coverage[docnum], -as_typed[docnum], -(scores[docnum] + bonus), docnum)
+
+    best = heapq.nsmallest(max(limit, CLOSE_READING), candidates, key=order)
+    # The same documents are read closely whatever page is asked for, so that pages never overlap.
+    head, tail = best[:CLOSE_READING], best[CLOSE_READING:limit]
+    bonus = closeness(view, clauses, head, norms)
+    head.sort(key=lambda docnum: order(docnum, bonus.get(docnum, 0.0)))
+    hits = [(docnum, scores[docnum] + bonus.get(docnum, 0.0)) for docnum in (head + tail)[:limit]]
+    return Ranked(len(candidates), hits)
+
+
+def closeness(
+    view: IndexView, clauses: list[Clause], documents: list[int], norms: dict[int, float]
+) -> dict[int, float]:
+    """What the word sequence of each of ``documents`` adds to its score.
+
+    Readers type lines they remember ("show the help for this subcommand").
+    Two words typed next to each other that a document has next to each
+    other (or one word apart, in the same order) count as a term of their
+    own, as rare as the rarer of the two, scored like the others (BM25, each
+    occurrence weighing as much as the part of the page it is in).  And the
+    longest run of typed words that a document has in a row, that way, adds
+    the weight of each of its links once: the page that has the line ranks
+    above pages that have its pieces in several places.  Stop words count
+    here as links of a run.
+    """
+    loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
+    if not documents or len(loose) < 2:
+        return {}
+    stems = [
+        frozenset(text for _, text, _ in clause.terms if not text.startswith(EXACT)) if clause.required else frozenset()
+        for clause in loose
+    ]
+    # The words typed, as the sequences have them, and the starts of their stems: a word of a
+    # page that starts like a stem is analysed to see whether it has it (once per search).
+    typed: dict[str, tuple[int, ...]] = {}
+    for index, clause in enumerate(loose):
+        for word in clause.words:
+            typed[word] = (*typed.get(word, ()), index)
+    starts = {stem[: max(len(stem) - 1, min(len(stem), 2))] for group in stems for stem in group}
+    stem = stem_function(view.lang)
+    inflected: dict[str, tuple[int, ...]] = {}
+
+    def clauses_of(word: str) -> tuple[int, ...]:
+        # The sequence has words folded; a clause has the stems of its words folded among its terms.
+        found = inflected.get(word)
+        if found is None:
+            stemmed = stem(word)
+            found = inflected[word] = tuple(
+                index for index in range(len(loose)) if word in loose[index].words or stemmed in stems[index]
+            )
+        return found
+
+    saturation = K1 + 1
+    rarity = [view.idf(clause) for clause in loose]
+    # The link from each typed word to the next: its weight, and whether it counts as a pair of its own.
+    links = [
+        (NEIGHBOURS_WEIGHT * max(rarity[index], rarity[index + 1]) * saturation, first.required or second.required)
+        for index, (first, second) in enumerate(zip(loose, loose[1:], strict=False))
+    ]
+    steps = range(1, NEIGHBOURS_DISTANCE + 1)
+    bonus: dict[int, float] = {}
+    for docnum in documents:
+        together = [0.0] * len(links)
+        longest = 0.0
+        for part, text in enumerate(view.sequence_parts(docnum)):
+            weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
+            marks = _marks(f" {text} ", typed, starts, clauses_of)
+            # runs[position][index]: the weight of the run of typed words ending there with that word.
+            runs: dict[int, dict[int, float]] = {}
+            for position in sorted(marks):
+                ending: dict[int, float] = {}
+                for index in marks[position]:
+                    best = 0.0
+                    if index:
+                        for step in steps:
+                            if index - 1 in marks.get(position - step, ()):
+                                together[index - 1] += weight
+                                best = runs[position - step].get(index - 1, 0.0) + links[index - 1][0]
+                                break
+                    ending[index] = best
+                    longest = max(longest, best)
+                runs[position] = ending
+        norm = norms[docnum]
+        total = longest / (1 + norm) + sum(
+            weight * count / (count + norm)
+            for (weight, counted), count in zip(links, together, strict=True)
+            if counted and count
+        )
+        if total:
+            bonus[docnum] = total
+    return bonus
+
+
+def _marks(
+    padded: str, typed: dict[str, tuple[int, ...]], starts: set[str], clauses_of: Callable[[str], tuple[int, ...]]
+) -> dict[int, tuple[int, ...]]:
+    """Where in a part of a page (its words between spaces) each typed word is: place, clauses.
+
+    Found by searching the text for the words and the stems' starts, not by
+    reading it word by word.
+    """
+    marks: dict[int, tuple[int, ...]] = {}
+    for word, indexes in typed.items():
+        wanted = f" {word} "
+        found = padded.find(wanted)
+        while found != -1:
+            marks[padded.count(" ", 0, found)] = indexes
+            found = padded.find(wanted, found + len(word) + 1)
+    for start in starts:
+        wanted = f" {start}"
+        found = padded.find(wanted)
+        while found != -1:
+            end = padded.index(" ", found + 1)
+            position = padded.count(" ", 0, found)
+            if position not in marks:
+                indexes = clauses_of(padded[found + 1 : end])
+                if indexes:
+                    marks[position] = indexes
+            found = padded.find(wanted, end)
+    return marks
 
 
 def _clause_postings(
     view: IndexView, clause: Clause, terms: list[tuple[Term, float]], within: set[int] | None
-) -> tuple[list[tuple[Term, float, Postings]], set[int]]:
-    """The postings of a clause's terms, and the documents that match the clause."""
-    if clause.phrase and len(terms) < len(clause.terms):
-        return [], set()  # a word of the phrase is in no document
+) -> tuple[list[tuple[Term, float, dict[int, float]]], Mapping[int, float] | set[int]]:
+    """The postings of a clause's terms, and the documents that match the clause.
+
+    For a phrase, the documents come with how often (weighted by the parts
+    of the page) its words follow each other there.
+    """
     if clause.phrase:
-        # The rarest word first: the others are read only where it is.
-        read: dict[int, Postings] = {}
+        if len(terms) < len(clause.terms):
+            return [], {}  # a word of the phrase is in no document
+        # The documents with every word of the phrase, the rarest read first; then their sequences.
         documents = within
-        for index in sorted(range(len(terms)), key=lambda index: terms[index][0].frequency):
-            read[index] = view.postings(terms[index][0], within=documents, positions=True)
-            documents = set(read[index].weights) if documents is None else documents & read[index].weights.keys()
+        found = []
+        for term, weight in sorted(terms, key=lambda pair: pair[0].frequency):
+            postings = view.postings(term, within=documents)
+            found.append((term, weight, postings))
+            documents = set(postings) if documents is None else documents & postings.keys()
             if not documents:
-                return [], set()
-        found = [(term, weight, read[index]) for index, (term, weight) in enumerate(terms)]
-        return found, _with_sequence(view, [postings for _, _, postings in found], documents)
+                return [], {}
+        return found, _sequences(view, clause.phrase, documents)
     found = [(term, weight, view.postings(term, within=within)) for term, weight in terms]
     documents: set[int] = set()
     for _, _, postings in found:
-        documents.update(postings.weights)
+        documents.update(postings)
     return found, documents
 
 
-def _with_sequence(view: IndexView, lists: list[Postings], documents: set[int]) -> set[int]:
-    """The documents where the terms of the postings ``lists`` follow each other, in order."""
-    kept = set()
+def _sequences(view: IndexView, phrase: tuple[str, ...], documents: set[int]) -> dict[int, float]:
+    """How often the words of ``phrase`` follow each other in each document that has them.
+
+    Each occurrence weighs as much as the part of the page it is in.
+    """
+    wanted = f" {' '.join(phrase)} "
+    kept = {}
     for docnum in documents:
-        starts = set(view.decode_positions("content", lists[0].positions[docnum]))
-        for offset, postings in enumerate(lists[1:], start=1):
-            following = view.decode_positions("content", postings.positions[docnum])
-            starts &= {position - offset for position in following}
-            if not starts:
-                break
-        if starts:
-            kept.add(docnum)
+        occurrences = 0.0
+        for part, text in enumerate(view.sequence_parts(docnum)):
+            count = f" {text} ".count(wanted)
+            if count:
+                occurrences += count * PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
+        if occurrences:
+            kept[docnum] = occurrences
     return kept

@@ -123,7 +123,7 @@ class SearchService:
             build(library, self.index_dir, full=full, wait=False)
         except IndexBusy:
             log.info("search index is being built by another process")
-        except Exception:  # noqa: BLE001 - logged; search keeps saying unavailable
+        except Exception:
             log.exception("search index build failed")
 
 

@@ -1,18 +1,25 @@
 """The passages of a page shown under a search result, with the words that matched marked.
 
 A word of the page matches when one of its terms (as the index analyses it:
-stems, folded stems, exact form) is a term the query looked up.  Each
-distinct word is analysed once per process, not once per occurrence and
-per search, which keeps a results page cheap to build for long articles.
+stems, folded stems, exact form) is a term the query looked up.  Analysing
+every word of every page shown would cost more than the search itself, so
+the page is first scanned (by the regular expression engine, not word by
+word) for the words that start like a term of the query; only those are
+analysed, each distinct word once per process.  A stem is a word's start
+but for its last letter or so (``happi`` for ``happy``), so a word whose
+start differs from its stem's in more than its last letter (the English
+``dying``, stemmed ``die``) is found but not marked.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
+import re
 from typing import NamedTuple
 
-from .analysis import WORD, word_terms
+from .analysis import EXACT, WORD, fold, word_terms
 
 #: A passage is at most this long; it shows this much text around its first and last match.
 SNIPPET_CHARS = 220
@@ -47,7 +54,7 @@ def snippet(body: str, terms: set[str], lang: str) -> str:
     text = body[:READ_CHARS]
     numbers: dict[str, int] = {}
     matches = []
-    for found in WORD.finditer(text):
+    for found in _candidates(text, frozenset(terms)):
         matched = _terms_of(lang, found.group(0).lower()) & terms
         if matched:
             number = numbers.setdefault(min(matched), len(numbers))
@@ -57,6 +64,94 @@ def snippet(body: str, terms: set[str], lang: str) -> str:
     passages = sorted(_passages(text, matches), key=lambda passage: -len({match.term for match in passage.matches}))
     chosen = sorted(passages[:PASSAGES])
     return BETWEEN.join(_marked(text, passage) for passage in chosen)
+
+
+#: Letters of Latin-1 folded one for one (accents off): ``é`` is ``e``, ``ß`` is ``s``, ``æ`` is ``a``.
+_FOLD_LATIN1 = bytes(
+    ord(folded[0]) if (folded := fold(chr(code))) and folded[0].isascii() else code for code in range(256)
+)
+#: Pairs of a folded term's letters that are one letter in the page folded one for one.
+_LIGATURES = {"ss": "s", "ae": "a", "oe": "o", "th": "t"}
+_BRACKET = re.compile(rb"[\[\]]")
+#: A letter beyond Latin-1 (but ``œ``): a page that has one is read word by word.
+_FOREIGN_LETTER = re.compile(r"(?![\u0000-\u00ff\u0152\u0153])[^\W\d_]")
+_WORD_CHAR = re.compile(r"[\w'’.\[\]]")
+
+
+def _candidates(text: str, terms: frozenset[str]):
+    """The words of ``text`` (as :data:`WORD` finds them) that start like one of ``terms``.
+
+    A word starts like a term where the text, lowercase, folded and without
+    mnemonic brackets, has the term's start at a word's start or after an
+    elided article.  A page with letters beyond Latin-1 gives all its words.
+    """
+    starts = _starts(terms)
+    if not starts:
+        return
+    if not text.isascii() and _FOREIGN_LETTER.search(text):
+        yield from WORD.finditer(text)
+        return
+    folded = _folded(text)
+    removed: list[int] = []
+    if b"[" in folded or b"]" in folded:
+        # Where each bracket was, counted in the text without them.
+        removed = [match.start() - number for number, match in enumerate(_BRACKET.finditer(folded))]
+        folded = folded.replace(b"[", b"").replace(b"]", b"")
+    hits = set()
+    for start in starts:
+        found = folded.find(start)
+        while found != -1:
+            if found == 0 or not folded[found - 1 : found].isalpha():
+                hits.add(found)
+            found = folded.find(start, found + 1)
+    end = 0
+    for hit in sorted(hits):
+        if removed:
+            hit += bisect.bisect_right(removed, hit)
+        if hit < end:
+            continue  # inside the word found last
+        start = hit
+        while start > 0 and _WORD_CHAR.match(text, start - 1):
+            start -= 1
+        found = WORD.search(text, start)
+        while found is not None and found.end() <= hit:
+            found = WORD.search(text, found.end())
+        if found is not None and found.start() <= hit:
+            end = found.end()
+            yield found
+
+
+def _folded(text: str) -> bytes:
+    """``text`` lowercase, one byte a character, Latin-1 letters folded: positions are the text's.
+
+    Characters beyond Latin-1 (but ``œ``, and ``’`` read as ``'``) become ``?``.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = text  # a letter whose lowercase is two ("İ"): positions matter more than case
+    return lowered.replace("œ", "o").replace("’", "'").encode("latin-1", "replace").translate(_FOLD_LATIN1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _starts(terms: frozenset[str]) -> tuple[bytes, ...]:
+    """How the words that may have one of ``terms`` start, folded as :func:`_folded` folds."""
+    starts = set()
+    for term in terms:
+        root = fold(term.removeprefix(EXACT))
+        start = root[: max(len(root) - 1, min(len(root), 2))]
+        starts.add(start)
+        for pair, letter in _LIGATURES.items():
+            if pair in start:
+                starts.add(start.replace(pair, letter))
+    starts = {start for start in starts if start and start.isascii()}
+    # A start that another start begins with adds nothing.
+    return tuple(
+        sorted(
+            start.encode("ascii")
+            for start in starts
+            if not any(other != start and start.startswith(other) for other in starts)
+        )
+    )
 
 
 def lead(body: str) -> str:

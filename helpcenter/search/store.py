@@ -18,26 +18,39 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import io
+import gc
 import hashlib
+import io
 import json
 import logging
+import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import TOC, clean_files
 
-from helpcenter.content import Library
+from helpcenter.content import Library, Page
 
-from .schema import SCHEMA_VERSION, document, document_digest, schema, searchable
+from .schema import (
+    SCHEMA_VERSION,
+    IndexedPage,
+    document,
+    indexed_page,
+    page_digest,
+    read_document,
+    schema,
+    searchable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +82,16 @@ class BuildReport:
         return bool(self.full or self.added or self.updated or self.removed)
 
 
-def wanted_documents(library: Library) -> dict[str, dict[str, str]]:
+def searchable_pages(library: Library) -> dict[tuple[str, str], Page]:
+    """The pages that belong in the index, by language and id."""
+    return {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
+
+
+def wanted_documents(library: Library, pages: dict[tuple[str, str], Page] | None = None) -> dict[str, dict[str, str]]:
     """Per language, the digest of every page that belongs in the index."""
     wanted: dict[str, dict[str, str]] = {lang: {} for lang in library.languages}
-    for page in library.all_pages():
-        if searchable(page):
-            wanted[page.lang][page.id] = document_digest(page)
+    for (lang, page_id), page in (pages if pages is not None else searchable_pages(library)).items():
+        wanted[lang][page_id] = page_digest(page)
     return wanted
 
 
@@ -82,8 +99,8 @@ def fingerprint(wanted: dict[str, dict[str, str]]) -> str:
     """One digest of everything an index must contain."""
     digest = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     for lang in sorted(wanted):
-        for page_id, page_digest in sorted(wanted[lang].items()):
-            digest.update(f"{lang} {page_id} {page_digest}\n".encode())
+        for page_id, revision in sorted(wanted[lang].items()):
+            digest.update(f"{lang} {page_id} {revision}\n".encode())
     return digest.hexdigest()[:20]
 
 
@@ -124,27 +141,39 @@ def build_lock(index_dir: Path, *, wait: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build(library: Library, index_dir: Path | str, *, full: bool = False, wait: bool = True) -> BuildReport:
+#: Build progress: called with the languages whose index is written so far, and how many there are.
+Progress = Callable[[list[str], int], None]
+
+
+def build(
+    library: Library,
+    index_dir: Path | str,
+    *,
+    full: bool = False,
+    wait: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Bring the indexes of ``index_dir`` up to date with ``library``.
 
     Only the pages that changed, appeared or disappeared since the current
     generation are written, unless ``full`` is set or there is no usable
-    current generation.
+    current generation.  ``progress``, when given, is told each time the
+    index of a language is written.
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
-    wanted = wanted_documents(library)
-    pages = {(page.lang, page.id): page for page in library.all_pages() if searchable(page)}
+    pages = searchable_pages(library)
+    wanted = wanted_documents(library, pages)
     with build_lock(index_dir, wait=wait):
         current = current_generation(index_dir)
         manifest = read_manifest(current) if current else None
         if manifest and not full and _indexes_open(current, manifest["documents"]):
             if manifest["fingerprint"] == fingerprint(wanted):
                 return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
-            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages)
+            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages, progress)
             is_full = False
         else:
-            generation, counts = _full_build(index_dir, wanted, pages)
+            generation, counts = _full_build(index_dir, wanted, pages, progress)
             is_full = True
         _write_manifest(generation, wanted)
         _swap(index_dir, generation)
@@ -185,7 +214,7 @@ def _indexes_open(generation: Path, documents: dict) -> bool:
     try:
         for lang in documents:
             open_index(generation / lang).close()
-    except Exception:  # noqa: BLE001 - any failure means: rebuild
+    except Exception:
         log.warning("search index %s is unreadable; rebuilding it", generation, exc_info=True)
         return False
     return True
@@ -198,40 +227,163 @@ def _new_generation(index_dir: Path) -> Path:
     return path
 
 
-def _full_build(index_dir: Path, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+def _full_build(
+    index_dir: Path, wanted: dict, pages: dict, progress: Progress | None
+) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
-    jobs = [(lang, str(generation / lang), [document(pages[(lang, pid)]) for pid in sorted(ids)]) for lang, ids in wanted.items()]
+    jobs = [
+        (lang, str(generation / lang), [indexed_page(pages[(lang, pid)]) for pid in sorted(ids)])
+        for lang, ids in wanted.items()
+    ]
     jobs.sort(key=lambda job: -len(job[2]))
     total = sum(len(job[2]) for job in jobs)
-    if total > 2000 and (os.cpu_count() or 1) > 1:
-        # Large trees: one process per language, the biggest first, on all cores.
-        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            list(pool.map(_write_language, *zip(*jobs)))
+    written: list[str] = []
+    # Large trees: one process per language, the biggest first, on all cores.  Forked, so only
+    # from a process that runs no other thread (a command; not a server's background build),
+    # since a fork copies the locks that other threads hold.
+    if total > 2000 and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
+        with ProcessPoolExecutor(
+            max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures = {pool.submit(_write_language, *job): job[0] for job in jobs}
+            for future in as_completed(futures):
+                future.result()
+                written.append(futures[future])
+                if progress is not None:
+                    progress(written, len(jobs))
     else:
         for job in jobs:
             _write_language(*job)
+            written.append(job[0])
+            if progress is not None:
+                progress(written, len(jobs))
     return generation, (total, 0, 0)
 
 
+class PostingsCodec(W3Codec):
+    """Whoosh's codec, without the field-length statistics of postings blocks.
+
+    Whoosh looks each posting's document length up to keep the shortest and
+    longest of each block, for its own scoring shortcuts; the ranking here
+    never reads them, and the look-ups were a large part of the build.
+    """
+
+    length_stats = False
+
+
 def postings_codec() -> W3Codec:
-    """How postings are written: in blocks left uncompressed.
+    """How postings are written: in blocks left uncompressed, without length statistics.
 
     Searches read whole blocks; unzipping them cost more than the bytes saved.
     """
-    return W3Codec(compression=0)
+    return PostingsCodec(compression=0)
 
 
-def _write_language(lang: str, path: str, documents: list[dict]) -> None:
+def _write_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
+    """Write the index of one language from scratch, and its vocabulary."""
+    with _collector_paused():
+        _write_new_language(lang, path, pages)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: the millions of postings held until written are no cycles,
+    but the collector would scan them again and again as they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_new_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
     os.makedirs(path, exist_ok=True)
     ix = whoosh_index.create_in(path, schema(lang))
-    writer = ix.writer(limitmb=256, compound=False, codec=postings_codec())
     vocabulary: Counter[str] = Counter()
-    for fields in documents:
-        writer.add_document(**fields)
-        vocabulary.update(fields["words"].split())
-    writer.commit()
+
+    def documents() -> Iterator[tuple[dict, dict]]:
+        for page in pages:
+            fields, terms = read_document(page)
+            vocabulary.update(fields["words"].split())
+            yield fields, {"content": terms}
+
+    write_segment(ix, documents())
     ix.close()
     write_vocabulary(Path(path).parent, lang, vocabulary)
+
+
+def write_segment(ix, documents: Iterable[tuple[dict, dict[str, dict[str, tuple[int, float]]]]]) -> None:
+    """Write ``documents`` as the only segment of an empty index.
+
+    Each document is a mapping of field names to values, and the terms
+    (frequency and weight) of the fields whose analysis is already done.
+    This is what Whoosh's writer does, without its pool of postings: those
+    go straight from a dictionary to the codec, in the order it wants them
+    (fields, then terms, then documents).  Half the time of a build went to
+    the pool, which pickles, sorts and merges every posting.
+    """
+    schema_ = ix.schema
+    codec = postings_codec()
+    storage = ix.storage
+    segment = codec.new_segment(storage, ix.indexname)
+    perdoc = codec.per_document_writer(storage, segment)
+    # Per field, per term (text, or bytes for fields Whoosh analyses): document numbers and weights.
+    postings: dict[str, dict] = {}
+    count = 0
+    for docnum, (fields, analysed) in enumerate(documents):
+        count = docnum + 1
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema_[fieldname]
+            length = 0
+            if field.indexed:
+                if field.format.fixed_value_size() != 0:
+                    raise ValueError(f"field {fieldname!r} keeps values in postings: write it with Whoosh's writer")
+                terms = postings.setdefault(fieldname, {})
+                if fieldname in analysed:
+                    items = analysed[fieldname].items()
+                else:
+                    items = ((btext, (frequency, weight)) for btext, frequency, weight, _ in field.index(value))
+                for term, (frequency, weight) in items:
+                    if field.scorable:
+                        length += frequency
+                    entry = terms.get(term)
+                    if entry is None:
+                        terms[term] = ([docnum], [weight])
+                    else:
+                        entry[0].append(docnum)
+                        entry[1].append(weight)
+            perdoc.add_field(fieldname, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+    perdoc.close()
+    writer = codec.field_writer(storage, segment)
+    for fieldname in sorted(postings):
+        field = schema_[fieldname]
+        writer.start_field(fieldname, field)
+        terms = postings[fieldname]
+        # Text sorts as its UTF-8 bytes do.
+        for term in sorted(terms):
+            writer.start_term(field.to_bytes(term) if isinstance(term, str) else term)
+            add = writer.add
+            for posting_docnum, weight in zip(*terms[term], strict=True):
+                add(posting_docnum, weight, b"", 0)
+            writer.finish_term()
+        writer.finish_field()
+    writer.close()
+    segment.set_doc_count(count)
+    generation = ix.latest_generation() + 1
+    TOC(schema_, [segment], generation).write(storage, ix.indexname)
+    # What the writer leaves that Whoosh's own writer would remove: the columns' scratch
+    # folder, and the table of contents of the empty index.
+    storage.temp_storage(f"{ix.indexname}.tmp").destroy()
+    clean_files(storage, ix.indexname, generation, [segment])
 
 
 def read_vocabulary(generation: Path, lang: str) -> dict[str, int]:
@@ -248,49 +400,63 @@ def write_vocabulary(generation: Path, lang: str, vocabulary: Counter[str] | dic
     (generation / VOCABULARY.format(lang=lang)).write_text(json.dumps(counts, ensure_ascii=False), encoding="utf-8")
 
 
-def _update(index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: dict) -> tuple[Path, tuple[int, int, int]]:
+def _update(
+    index_dir: Path, current: Path, indexed: dict, wanted: dict, pages: dict, progress: Progress | None
+) -> tuple[Path, tuple[int, int, int]]:
     generation = _new_generation(index_dir)
-    added = updated = removed = 0
+    totals = [0, 0, 0]
+    written: list[str] = []
     for lang, ids in wanted.items():
-        source, target = current / lang, generation / lang
-        target.mkdir()
-        for name in os.listdir(source):
-            if not name.endswith(".lock"):
-                os.link(source / name, target / name)
-        vocabulary_file = VOCABULARY.format(lang=lang)
-        before = indexed.get(lang, {})
-        gone = [pid for pid in before if pid not in ids]
-        changed = [pid for pid, digest in ids.items() if before.get(pid) != digest]
-        if not gone and not changed:
-            if (current / vocabulary_file).exists():
-                os.link(current / vocabulary_file, generation / vocabulary_file)
-            continue
-        vocabulary = Counter(read_vocabulary(current, lang))
-        ix = whoosh_index.open_dir(str(target))
-        with ix.searcher() as searcher:
-            for pid in (*gone, *changed):
-                old = searcher.document(id=pid)
-                if old:
-                    vocabulary.subtract(old["words"].split())
-        writer = ix.writer(compound=False, codec=postings_codec())
-        for pid in gone:
-            writer.delete_by_term("id", pid)
-        for pid in changed:
-            fields = document(pages[(lang, pid)])
-            writer.update_document(**fields)
-            vocabulary.update(fields["words"].split())
-        writer.commit()
-        ix.close()
-        write_vocabulary(generation, lang, vocabulary)
-        removed += len(gone)
-        updated += sum(pid in before for pid in changed)
-        added += sum(pid not in before for pid in changed)
-    return generation, (added, updated, removed)
+        counts = _update_language(lang, current, generation, indexed.get(lang, {}), ids, pages)
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
+        written.append(lang)
+        if progress is not None:
+            progress(written, len(wanted))
+    return generation, (totals[0], totals[1], totals[2])
+
+
+def _update_language(
+    lang: str, current: Path, generation: Path, before: dict[str, str], ids: dict[str, str], pages: dict
+) -> tuple[int, int, int]:
+    """Write a language's index in the new generation: the current one's, with the pages that changed.
+
+    Returns how many pages were added, updated and removed.
+    """
+    source, target = current / lang, generation / lang
+    target.mkdir()
+    for name in os.listdir(source):
+        if not name.endswith(".lock"):
+            os.link(source / name, target / name)
+    vocabulary_file = VOCABULARY.format(lang=lang)
+    gone = [pid for pid in before if pid not in ids]
+    changed = [pid for pid, digest in ids.items() if before.get(pid) != digest]
+    if not gone and not changed:
+        if (current / vocabulary_file).exists():
+            os.link(current / vocabulary_file, generation / vocabulary_file)
+        return 0, 0, 0
+    vocabulary = Counter(read_vocabulary(current, lang))
+    ix = whoosh_index.open_dir(str(target))
+    with ix.searcher() as searcher:
+        for pid in (*gone, *changed):
+            old = searcher.document(id=pid)
+            if old:
+                vocabulary.subtract(old["words"].split())
+    writer = ix.writer(compound=False, codec=postings_codec())
+    for pid in gone:
+        writer.delete_by_term("id", pid)
+    for pid in changed:
+        fields = document(indexed_page(pages[(lang, pid)]))
+        writer.update_document(**fields)
+        vocabulary.update(fields["words"].split())
+    writer.commit()
+    ix.close()
+    write_vocabulary(generation, lang, vocabulary)
+    return sum(pid not in before for pid in changed), sum(pid in before for pid in changed), len(gone)
 
 
 def _write_manifest(generation: Path, wanted: dict) -> None:
     manifest = {"schema": SCHEMA_VERSION, "fingerprint": fingerprint(wanted), "documents": wanted}
-    (generation / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    (generation / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _swap(index_dir: Path, generation: Path) -> None:

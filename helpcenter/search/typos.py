@@ -8,7 +8,7 @@ distance).  Words of 5 letters and more forgive one typo, of 9 and more two.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -54,6 +54,11 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._frequency)
 
+    @property
+    def frequencies(self) -> Mapping[str, int]:
+        """How many documents use each word (accents folded)."""
+        return self._frequency
+
     def __contains__(self, word: str) -> bool:
         return fold(word) in self._frequency
 
@@ -73,9 +78,7 @@ class Vocabulary:
         if not any(distance == 1 for _, distance, _ in found):
             found = self._near(typed, allowed, same_start=False)
         ranked = sorted(
-            (distance, -self._frequency[candidate], candidate)
-            for candidate, distance, _ in found
-            if candidate != typed
+            (distance, -self._frequency[candidate], candidate) for candidate, distance, _ in found if candidate != typed
         )
         return [self._display[candidate] for _, _, candidate in ranked[:limit]]
 
