@@ -64,12 +64,14 @@ def wrk(base: str, target: Target, seconds: int, connections: int, script_dir: P
     """Load the target's paths in turn for ``seconds`` and return wrk's figures.
 
     With ``cookie`` every request carries a language cookie (a returning
-    reader); with ``unique`` each gets a parameter of its own, so that no
-    answer can be kept from one request to the next.
+    reader); with ``unique`` each search gets a number of its own as one
+    more word, so that no answer can be kept from one request to the next
+    (a parameter the page does not read would not do: it is not part of
+    what is kept).
     """
     script = script_dir / "paths.lua"
     listed = ",\n".join('  "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in target.paths)
-    suffix = ' .. "&n=" .. n' if target.unique else ""
+    suffix = ' .. "+" .. n' if target.unique else ""
     script.write_text(
         "local paths = {\n"
         + listed
