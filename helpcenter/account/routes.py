@@ -182,6 +182,14 @@ def _ticket_page(lang: str, email: str, ticket: Ticket, reply_form=None, rating_
     )
 
 
+def _back_to_ticket(lang: str, ticket: Ticket, said: str, *, sent: bool = False):
+    """After a change: say ``said`` on the ticket's page (``sent``: what the change queued leaves now)."""
+    if sent:
+        deliver_in_background(current_app._get_current_object())
+    flash(said)
+    return redirect(url_for("account.ticket", lang=lang, reference=ticket.reference), 303)
+
+
 @bp.route("/<lang:lang>/account/tickets/<reference>")
 def ticket(lang: str, reference: str):
     """A ticket for its customer: facts, the public conversation and its files, reply, resolve, reopen, rate."""
@@ -216,9 +224,7 @@ def send_reply(lang: str, reference: str):
         store=attachment_store(),
         announce=push_change,
     )
-    deliver_in_background(current_app._get_current_object())
-    flash(_("Your reply has been sent."))
-    return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
+    return _back_to_ticket(lang, found, _("Your reply has been sent."), sent=True)
 
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/resolve", methods=["POST"])
@@ -231,9 +237,9 @@ def resolve(lang: str, reference: str):
         resolve_by_customer(get_session(), found, actor=email, mails=status_mails, announce=push_change)
     except TicketStateError:
         abort(409)
-    deliver_in_background(current_app._get_current_object())
-    flash(_("Thank you: the ticket is resolved. You can reopen it within 14 days."))
-    return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
+    return _back_to_ticket(
+        lang, found, _("Thank you: the ticket is resolved. You can reopen it within 14 days."), sent=True
+    )
 
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/reopen", methods=["POST"])
@@ -245,11 +251,10 @@ def reopen_ticket(lang: str, reference: str):
     try:
         reopen(get_session(), found, actor=email, mails=status_mails, announce=push_change)
     except TicketStateError:
-        flash(_("This ticket was resolved more than 14 days ago: file a new ticket that follows it up."))
-        return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
-    deliver_in_background(current_app._get_current_object())
-    flash(_("The ticket is open again; the support team has been told."))
-    return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
+        return _back_to_ticket(
+            lang, found, _("This ticket was resolved more than 14 days ago: file a new ticket that follows it up.")
+        )
+    return _back_to_ticket(lang, found, _("The ticket is open again; the support team has been told."), sent=True)
 
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/rate", methods=["POST"])
@@ -263,8 +268,7 @@ def rate_ticket(lang: str, reference: str):
         rate(get_session(), found, int(form.score.data), form.comment.data or "")
     except TicketStateError:
         abort(409)
-    flash(_("Thank you for your rating."))
-    return redirect(url_for("account.ticket", lang=lang, reference=found.reference), 303)
+    return _back_to_ticket(lang, found, _("Thank you for your rating."))
 
 
 @bp.route("/<lang:lang>/account/tickets/<reference>/files/<int:attachment_id>")
