@@ -15,6 +15,7 @@ from helpcenter.account import operations as account_operations
 from helpcenter.db import database, utcnow
 from helpcenter.login_sessions import LoginSession
 from helpcenter.outbox.models import OutboxMessage
+from helpcenter.staff.models import StaffUser
 from helpcenter.tickets.models import Ticket, TicketRating
 
 from .helpers import csrf_token
@@ -37,6 +38,11 @@ def stored(app, reference: str) -> Ticket:
         ticket = session.scalars(select(Ticket).filter_by(reference=reference)).one()
         _loaded = (ticket.events, ticket.messages, ticket.rating, [m.attachments for m in ticket.messages])
         return ticket
+
+
+def agent_id(app) -> int:
+    with database(app).sessions() as session:
+        return session.scalars(select(StaffUser.id).filter_by(email="agent@fulgur.example")).one()
 
 
 def main_text(response) -> str:
@@ -265,6 +271,11 @@ def test_a_reply_with_files_puts_a_waiting_ticket_back_in_the_queue_and_tells_st
     ]
     notices = outbox(app, app.config["HELPDESK_EMAIL"])
     assert any("Customer reply" in mail.subject and "Here it is" in mail.body for mail in notices)
+    # Once the ticket is someone's, the customer's next words go to them.
+    token = page_token(staff, f"/staff/tickets/{reference}")
+    staff.post(f"/staff/tickets/{reference}/assign", data={"csrf_token": token, "assignee": str(agent_id(app))})
+    reply(client, reference, "One more detail.")
+    assert any("One more detail." in mail.body for mail in outbox(app, "agent@fulgur.example"))
     staff_page = staff.get(f"/staff/tickets/{reference}").get_data(as_text=True)
     assert "screen.png" in staff_page
     download = staff.get(re.search(r'href="(/staff/tickets/[^"]+/files/\d+)"', staff_page).group(1))

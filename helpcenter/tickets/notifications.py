@@ -116,11 +116,15 @@ def status_mails(ticket: Ticket, previous: str) -> list[Mail]:
 
 
 def customer_reply_notice(ticket: Ticket, message: TicketMessage) -> list[Mail]:
-    """Staff are told the requester wrote (the ticket is back in the queue when it waited for them)."""
+    """Staff are told the requester wrote (the ticket is back in the queue when it waited for them).
+
+    The ticket's assignee is told, or the helpdesk when nobody (active) has it.
+    """
+    assignee = ticket.assignee if ticket.assignee is not None and ticket.assignee.active else None
     with force_locale("en"):
         return [
             Mail(
-                recipient=current_app.config["HELPDESK_EMAIL"],
+                recipient=assignee.email if assignee else current_app.config["HELPDESK_EMAIL"],
                 subject=f"[{ticket.reference}] Customer reply: {ticket.subject}",
                 body=render_template(
                     "mail/customer_reply_notice.txt",
