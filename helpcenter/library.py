@@ -8,12 +8,10 @@ use.  Views, operations and commands reach them through the accessors here
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
 from flask import Flask, current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from helpcenter.articles.operations import record_searches
 from helpcenter.content import Library, content_fingerprint, load_library
@@ -22,8 +20,6 @@ from helpcenter.db import database
 from helpcenter.search import SearchRequest, SearchResults, SearchService
 from helpcenter.search.stats import Counts, SearchTally
 from helpcenter.sla import PolicySet, load_policy_set
-
-log = logging.getLogger(__name__)
 
 
 class ContentStore:
@@ -109,11 +105,8 @@ def search_tally(app: Flask | None = None) -> SearchTally:
 
 
 def count_search(lang: str, text: str, found: bool) -> None:
-    """Count a search for the editors' report; a database fault never fails the search."""
-    try:
-        search_tally().record(lang, text, found)
-    except SQLAlchemyError:
-        log.warning("could not write the search counts; they are kept for the next try", exc_info=True)
+    """Count a search for the editors' report (written later, outside the request)."""
+    search_tally().record(lang, text, found)
 
 
 def current_policies() -> PolicySet:

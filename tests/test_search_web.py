@@ -1,12 +1,16 @@
 """The search page and ``/api/v1/search``, through the app."""
 
+import threading
+from collections import Counter
+
 import pytest
 from sqlalchemy import select
 
 from helpcenter.articles.models import SearchCount
 from helpcenter.db import database
 from helpcenter.library import search_tally
-from helpcenter.search.stats import scrub
+from helpcenter.search import stats
+from helpcenter.search.stats import Counts, SearchTally, scrub
 
 from .helpers import SEARCH_CONTENT
 
@@ -175,3 +179,40 @@ def test_searches_are_counted_without_personal_data(search_app, search_client):
 def test_scrub():
     assert scrub("  Call  +33 6 12 34 56 78 ") == "call +<number>"
     assert scrub("a@b.c") == "<email>"
+
+
+def test_a_search_never_waits_for_the_counts_to_be_written(monkeypatch):
+    written: Counter = Counter()
+    writers: set[str] = set()
+    done = threading.Event()
+
+    def write(counts: Counts) -> None:
+        writers.add(threading.current_thread().name)
+        written.update(counts)
+        if written.total() == 3:
+            done.set()
+
+    monkeypatch.setattr(stats, "FLUSH_EVERY", 3)
+    tally = SearchTally(write)
+    for query in ("reset password", "Reset  password", "invoice"):
+        tally.record("en", query, found=True)
+    assert done.wait(5), "the writer thread never wrote the counts"
+    assert writers == {"search-counts"}
+    assert written == {("en", "reset password", True): 2, ("en", "invoice", True): 1}
+
+
+def test_counts_a_failed_write_could_not_take_are_kept_for_the_next():
+    calls: list[Counts] = []
+
+    def write(counts: Counts) -> None:
+        calls.append(dict(counts))
+        if len(calls) == 1:
+            raise OSError("database away")
+
+    tally = SearchTally(write)
+    tally.record("fr", "facture", found=False)
+    with pytest.raises(OSError):
+        tally.flush()
+    tally.record("fr", "facture", found=False)
+    tally.flush()
+    assert calls[-1] == {("fr", "facture", False): 2}
