@@ -30,7 +30,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.shown = _is_terminal(self.stream)
         self.interval = interval
-        self._drawn_at = 0.0
+        self._drawn_at: float | None = None  # the first step is always drawn
         self._width = 0
 
     def __call__(self, done: int, total: int, detail: str | None = None) -> None:
@@ -41,7 +41,7 @@ class Progress:
         if not self.shown:
             return
         now = time.monotonic()
-        if done < total and now - self._drawn_at < self.interval:
+        if done < total and self._drawn_at is not None and now - self._drawn_at < self.interval:
             return
         self._drawn_at = now
         if done >= total:
