@@ -6,7 +6,8 @@ platform: ``/rest/api/3/…``): the same status codes (201 with the created
 object, 204 without a body, 400 for a missing required field, 401 without
 credentials, 404 for an unknown request, 409 for an existing customer with
 ``strictConflictStatusCode=true``, 410 for the removed search, 412 for an
-experimental call without ``X-ExperimentalApi: opt-in``), the same JSON
+experimental call without ``X-ExperimentalApi: opt-in``, 403 for a
+multipart upload without ``X-Atlassian-Token: no-check``), the same JSON
 shapes (``issueKey``, ``DateDTO``, paged ``values``, ``nextPageToken``).
 It keeps every call it was sent, for assertions, and what agents and
 customers do "in Jira" (:meth:`raise_in_portal`, :meth:`comment_as`,
@@ -534,8 +535,12 @@ class JsmStandIn:
     # -- attachments --------------------------------------------------------------------
 
     def _attach_temporary(self, request: Request) -> Response:
+        # A multipart upload, behind Jira's XSRF check; the OpenAPI document does not mark it experimental
+        # (its curl example sends X-ExperimentalApi too, which changes nothing).
         if request.headers.get("X-Atlassian-Token") != "no-check":
             return self._json({"errorMessages": ["XSRF check failed"]}, 403)
+        if request.mimetype != "multipart/form-data":
+            return self._error("The attachments must be sent as multipart/form-data", 415)
         upload = request.files.get("file")
         if upload is None:
             return self._error("The attachments are missing (a multipart field named file)")
@@ -548,6 +553,9 @@ class JsmStandIn:
     def _attach(self, found: JsmRequest, body: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("public"), bool):
             return self._error("public is required")
+        unknown = set(body) - {"temporaryAttachmentIds", "public", "additionalComment"}
+        if unknown:  # AttachmentCreateDTO: additionalProperties false
+            return self._error(f"Unrecognized fields: {sorted(unknown)}")
         ids = body.get("temporaryAttachmentIds")
         if not isinstance(ids, list) or not ids:
             return self._error("temporaryAttachmentIds is required")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from helpcenter.attachments.reading import TicketFiles
 from helpcenter.jobs import Job, register_job
 from helpcenter.outbox import register_channel
 
@@ -44,6 +45,6 @@ def init_app(app: Flask) -> None:
     from .routes import bp
 
     app.extensions["helpcenter.jira"] = settings
-    register_channel(app, CHANNEL, JiraChannel(app, settings))
+    register_channel(app, CHANNEL, JiraChannel(app, settings, files=TicketFiles(app)))
     app.register_blueprint(bp)
     register_job(app, Job(SYNC_JOB, SYNC_EVERY, lambda app, now: synchronise(app, now=now)))

@@ -13,6 +13,10 @@ a message is tried again after an answer was lost:
   request is not there already; a priority is simply set again;
 - an attachment tried again is first looked for among the request's files.
 
+An attachment message names a file by id; only a file of the message's own
+ticket is read (:mod:`helpcenter.attachments.reading`): any other id gives
+the message up, so a file never reaches another customer's request.
+
 Jira's answers decide what happens next: no answer, a 5xx, 401, 403, 409
 or 429 is tried again later; a 400 or a 404 cannot succeed and gives the
 message up (logged).
@@ -27,6 +31,7 @@ from typing import Any, Protocol
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from helpcenter.attachments.reading import FileNotOnTicket, StoredFile
 from helpcenter.db import database
 from helpcenter.library import current_policies
 from helpcenter.outbox import DeliveryError, OutboxMessage
@@ -46,7 +51,7 @@ from .operations import (
     remember_customer,
     state,
 )
-from .outbound import ATTACHMENT, COMMENT, CREATE, PRIORITY, STATUS
+from .outbound import ATTACHMENT, COMMENT, CREATE, PRIORITY, STATUS, message_comment
 from .settings import JiraSettings
 
 log = logging.getLogger(__name__)
@@ -55,10 +60,10 @@ JIRA_DATETIME = "%Y-%m-%dT%H:%M:%S.000%z"
 
 
 class AttachmentFiles(Protocol):
-    """Where the files of tickets are kept (the Customer Area's attachments store)."""
+    """Where the files of tickets are kept (:class:`helpcenter.attachments.reading.TicketFiles`)."""
 
-    def read(self, attachment_id: Any) -> tuple[str, str, bytes]:
-        """The file's name, content type and content."""
+    def read(self, session: Session, ticket_id: int, attachment_id: Any) -> StoredFile:
+        """The file ``attachment_id`` of that ticket; :class:`FileNotOnTicket` for any id that is not one."""
 
 
 class JiraChannel:
@@ -197,7 +202,7 @@ class JiraChannel:
             message = session.get(TicketMessage, message_id)
             if message is None:
                 raise DeliveryError("the message no longer exists", permanent=True)
-            body = f"{message.body}\n\n— {message.author_name}"
+            body = message_comment(message, payload.get("author"))
         else:
             body = str(payload.get("body", ""))
         if retry:
@@ -243,10 +248,19 @@ class JiraChannel:
         key = self._key(ticket)
         if self.files is None:
             raise DeliveryError("no attachments store is configured for the Jira channel", permanent=True)
-        filename, content_type, content = self.files.read(payload.get("attachment"))
+        try:
+            # Only a file of this very ticket: an id of another's is never read, let alone sent.
+            stored = self.files.read(session, ticket.id, payload.get("attachment"))
+        except FileNotOnTicket as exc:
+            raise DeliveryError(f"{ticket.reference}: {exc}", permanent=True) from exc
+        message = session.get(TicketMessage, stored.message_id)
+        # A file of an internal note stays internal, whatever the message says.
+        public = bool(payload.get("public", True)) and message is not None and not message.internal
         if retry:
             for existing in client.attachments(key):
-                if existing.get("filename") == filename and existing.get("size") == len(content):
+                if existing.get("filename") == stored.filename and existing.get("size") == len(stored.data):
                     return
-        temporary = client.attach_temporary_file(self.settings.service_desk, filename, content, content_type)
-        client.attach(key, [temporary], public=bool(payload.get("public", True)))
+        temporary = client.attach_temporary_file(
+            self.settings.service_desk, stored.filename, stored.data, stored.content_type
+        )
+        client.attach(key, [temporary], public=public)
