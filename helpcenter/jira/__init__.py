@@ -4,6 +4,7 @@
 - :mod:`.client`: the few REST calls made, over ``requests``;
 - :mod:`.outbound`: :func:`push_change`, what a change of ticket queues in the outbox;
 - :mod:`.channel`: the ``jira`` outbox channel that sends it, never twice;
+- :mod:`.files`: the files of comments made in Jira, fetched into the attachments store;
 - :mod:`.inbound`: what Jira's webhooks and searches say, read into plain values;
 - :mod:`.operations`: the changes that arrive from Jira, each one transaction;
 - :mod:`.routes`: the signed webhook;

@@ -31,8 +31,10 @@ from typing import Any, Protocol
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from helpcenter.attachments.operations import AttachmentLimits
 from helpcenter.attachments.reading import FileNotOnTicket, StoredFile
-from helpcenter.db import database
+from helpcenter.attachments.store import attachment_store
+from helpcenter.db import database, utcnow
 from helpcenter.library import current_policies
 from helpcenter.outbox import DeliveryError, OutboxMessage
 from helpcenter.sla.deadlines import PRIORITY_LABELS
@@ -40,6 +42,7 @@ from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import first_response_deadline
 
 from .client import JiraError, JsmClient
+from .files import keep_comment_files
 from .inbound import ISSUE_KEY
 from .operations import (
     OWN_ACCOUNT,
@@ -51,7 +54,7 @@ from .operations import (
     remember_customer,
     state,
 )
-from .outbound import ATTACHMENT, COMMENT, CREATE, PRIORITY, STATUS, message_comment
+from .outbound import ATTACHMENT, COMMENT, CREATE, FETCH, PRIORITY, STATUS, message_comment
 from .settings import JiraSettings
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,7 @@ class JiraChannel:
             STATUS: self._status,
             PRIORITY: self._priority,
             ATTACHMENT: self._attachment,
+            FETCH: self._fetch,
         }
         handler = handlers.get(payload.get("kind"))
         if handler is None:
@@ -264,3 +268,28 @@ class JiraChannel:
             self.settings.service_desk, stored.filename, stored.data, stored.content_type
         )
         client.attach(key, [temporary], public=public)
+
+    def _fetch(self, session: Session, client: JsmClient, ticket: Ticket, payload: dict, retry: bool) -> None:
+        key = self._key(ticket)
+        message = session.get(TicketMessage, payload.get("message_id"))
+        if message is None or message.ticket_id != ticket.id:
+            raise DeliveryError(f"{ticket.reference}: the message of the comment's files is gone", permanent=True)
+        if message.attachments:
+            return  # kept already: the answer to an earlier try was lost after its commit
+        config = self.app.config
+        limits = AttachmentLimits(config["ATTACHMENT_MAX_FILES"], config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+        listed = client.comment_attachments(key, str(payload.get("comment_id")))
+        kept, refused = keep_comment_files(
+            session,
+            attachment_store(self.app),
+            message,
+            listed,
+            lambda file_id, limit: client.attachment_content(key, file_id, limit=limit),
+            limits,
+            now=utcnow(),
+        )
+        session.commit()
+        for file in refused:
+            log.warning("%s: %s from %s not kept (%s)", ticket.reference, file.filename, key, file.reason)
+        if kept:
+            log.info("%s: %d file(s) of %s kept", ticket.reference, len(kept), key)

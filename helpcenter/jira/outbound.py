@@ -27,6 +27,8 @@ from .settings import JiraMapping, jira_settings
 
 CHANNEL = "jira"
 CREATE, COMMENT, STATUS, PRIORITY, ATTACHMENT = "create", "comment", "status", "priority", "attachment"
+#: Not a push: the files of a comment made in Jira, fetched in the ticket's turn (:mod:`.files`).
+FETCH = "fetch"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ def customer_author(message: TicketMessage, email: str) -> str:
 def attachment(ticket: Ticket, attachment_id: int | str, *, public: bool = True) -> JiraPush:
     """A file of the ticket, attached to its request (read from the attachments store when sent)."""
     return _push(ticket, ATTACHMENT, attachment=attachment_id, public=public)
+
+
+def fetch_files(ticket: Ticket, comment_id: str, message_id: int) -> JiraPush:
+    """Fetch the files of comment ``comment_id`` of the ticket's request into message ``message_id``."""
+    return _push(ticket, FETCH, comment_id=comment_id, message_id=message_id)
 
 
 def _files(ticket: Ticket, message: TicketMessage) -> list[JiraPush]:
