@@ -139,6 +139,8 @@ class JsmStandIn:
         self.customers: dict[str, dict] = {}
         self.desk_customers: set[str] = set()
         self.temporary: dict[str, tuple[str, bytes, str]] = {}
+        #: Ids of files still listed but whose download answers 404 (deleted in the meantime).
+        self.gone: set[str] = set()
         #: The webhook events Jira would have sent, in order (what the help centre does comes back here too).
         self.events: list[dict] = []
         self.unavailable = False
@@ -277,7 +279,7 @@ class JsmStandIn:
         if match and method == "GET":
             found = self.requests.get(match.group(1))
             item = next((a for a in found.attachments if a["id"] == match.group(2)), None) if found else None
-            if item is None:
+            if item is None or item["id"] in self.gone:
                 return self._error("The attachment does not exist", 404)
             # Cloud answers with where to download the bytes from.
             return Response(status=303, headers={"Location": self._shown(item)["_links"]["content"]})

@@ -347,3 +347,20 @@ def test_a_comment_that_names_no_file_fetches_nothing(jira_app, jsm):
     post(jira_app, jsm, jsm.comment_as("SUP-1", "Looking into it (see [the status page])."))
     assert deliver(jira_app, later=dt.timedelta(hours=1)) == 0
     assert not jsm.calls_to("GET", r"/rest/servicedeskapi/request/SUP-1/comment/\d+/attachment")
+
+
+def test_a_file_jira_cannot_give_is_recorded_and_the_others_are_kept(jira_app, jsm):
+    file(jira_app)
+    deliver(jira_app)
+    event = jsm.comment_as(
+        "SUP-1", "Two files.", files=(("gone.log", b"old\n", "text/plain"), ("kept.log", LOG, "text/plain"))
+    )
+    jsm.gone.add(jsm.requests["SUP-1"].attachments[0]["id"])  # deleted in Jira after the comment was made
+    post(jira_app, jsm, event)
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    found = by_key(jira_app, "SUP-1")
+    with database(jira_app).sessions() as session:
+        kept = session.get(TicketMessage, found.messages[-1].id).attachments
+        assert [(a.filename, a.size) for a in kept] == [("kept.log", len(LOG))]
+    assert [e.detail for e in found.events if e.kind == "file_not_kept"] == ["gone.log: unavailable"]

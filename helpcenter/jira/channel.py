@@ -1,5 +1,9 @@
 """The ``jira`` outbox channel: sends each queued change of a ticket to its JSM request.
 
+It also fetches, in the ticket's turn, the files of comments made in Jira
+(``fetch`` messages, :mod:`.files`): kept with their message in one
+transaction, so a retry after that finds them there and fetches nothing.
+
 Messages of one ticket arrive in the order they were queued (the outbox
 holds a message while an earlier one of its ticket is pending), so a
 request is created before it is commented on.  Nothing is done twice when
@@ -42,7 +46,7 @@ from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import first_response_deadline
 
 from .client import JiraError, JsmClient
-from .files import keep_comment_files
+from .files import FileGone, keep_comment_files
 from .inbound import ISSUE_KEY
 from .operations import (
     OWN_ACCOUNT,
@@ -279,14 +283,17 @@ class JiraChannel:
         config = self.app.config
         limits = AttachmentLimits(config["ATTACHMENT_MAX_FILES"], config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
         listed = client.comment_attachments(key, str(payload.get("comment_id")))
+
+        def download(file_id: str, limit: int) -> bytes:
+            try:
+                return client.attachment_content(key, file_id, limit=limit)
+            except JiraError as exc:
+                if exc.permanent:  # this file only; anything else is tried again, for all of them
+                    raise FileGone(str(exc)) from exc
+                raise
+
         kept, refused = keep_comment_files(
-            session,
-            attachment_store(self.app),
-            message,
-            listed,
-            lambda file_id, limit: client.attachment_content(key, file_id, limit=limit),
-            limits,
-            now=utcnow(),
+            session, attachment_store(self.app), message, listed, download, limits, now=utcnow()
         )
         session.commit()
         for file in refused:

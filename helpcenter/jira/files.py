@@ -39,6 +39,10 @@ def names_files(body: str) -> bool:
     return FILE_MARKUP.search(body or "") is not None
 
 
+class FileGone(LookupError):
+    """Jira says a listed file cannot be downloaded (gone, or never readable): the others are still kept."""
+
+
 @dataclass(frozen=True)
 class NotKept:
     """A file of the comment that was not kept: its name and why (``too_many``, ``too_large``, …)."""
@@ -60,18 +64,23 @@ def keep_comment_files(
     """Keep the acceptable files among ``listed`` (``AttachmentDTO``) with ``message``; the caller commits.
 
     ``download(attachment_id, limit)`` returns at most ``limit + 1`` bytes of
-    a file.  Each file not kept is recorded as a ``file_not_kept`` event.
+    a file, or raises :class:`FileGone`.  Each file not kept is recorded as a
+    ``file_not_kept`` event.
     """
     kept: list[Attachment] = []
     refused: list[NotKept] = []
     for item in listed:
+        if not isinstance(item, dict):
+            continue
         name = str(item.get("filename") or "file")[:200]
         file_id = _file_id(item)
         reason = _not_fetched(item, file_id, limits, len(kept))
         if reason is None:
-            data = download(file_id, limits.max_bytes)
             try:
+                data = download(file_id, limits.max_bytes)
                 [checked] = check_uploads([Upload(name, data)], AttachmentLimits(1, limits.max_bytes))
+            except FileGone:
+                reason = "unavailable"
             except UploadError as error:
                 reason = error.reason
             else:
