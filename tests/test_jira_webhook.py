@@ -273,7 +273,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 LOG = b"2026-05-12 16:31 gateway: reconnected\n"
 
 
-def test_files_of_a_comment_made_in_jira_are_kept_within_the_limits(app_factory, jsm, customer):
+def test_files_of_a_comment_made_in_jira_are_kept_within_the_limits(app_factory, jsm, customer, auth):
     from .jsm_standin import app_settings
 
     app = app_factory(**app_settings(jsm), ATTACHMENT_MAX_FILES=2, ATTACHMENT_MAX_MB=1)
@@ -312,6 +312,10 @@ def test_files_of_a_comment_made_in_jira_are_kept_within_the_limits(app_factory,
     big_id = next(a["id"] for a in jsm.requests["SUP-1"].attachments if a["filename"] == "report.pdf")
     assert not any(path.endswith(f"/attachment/{big_id}") for path in downloads), "a file too big is not fetched"
     assert deliver(app, later=dt.timedelta(hours=3)) == 0
+    staff = app.test_client()
+    auth.login(staff)
+    history = staff.get(f"/staff/tickets/{reference}").get_data(as_text=True)
+    assert history.count("File not kept") == 3 and "report.pdf: too_large" in history
 
     # The customer downloads the agent's picture from the Customer Area.
     client = app.test_client()
