@@ -6,7 +6,8 @@ platform: ``/rest/api/3/…``): the same status codes (201 with the created
 object, 204 without a body, 400 for a missing required field, 401 without
 credentials, 404 for an unknown request, 409 for an existing customer with
 ``strictConflictStatusCode=true``, 410 for the removed search, 412 for an
-experimental call without ``X-ExperimentalApi: opt-in``), the same JSON
+experimental call without ``X-ExperimentalApi: opt-in``, 403 for a
+multipart upload without ``X-Atlassian-Token: no-check``), the same JSON
 shapes (``issueKey``, ``DateDTO``, paged ``values``, ``nextPageToken``).
 It keeps every call it was sent, for assertions, and what agents and
 customers do "in Jira" (:meth:`raise_in_portal`, :meth:`comment_as`,
@@ -31,6 +32,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -137,6 +139,8 @@ class JsmStandIn:
         self.customers: dict[str, dict] = {}
         self.desk_customers: set[str] = set()
         self.temporary: dict[str, tuple[str, bytes, str]] = {}
+        #: Ids of files still listed but whose download answers 404 (deleted in the meantime).
+        self.gone: set[str] = set()
         #: The webhook events Jira would have sent, in order (what the help centre does comes back here too).
         self.events: list[dict] = []
         self.unavailable = False
@@ -261,6 +265,30 @@ class JsmStandIn:
             return self._attach_temporary(request)
         if method == "POST" and path == "/rest/servicedeskapi/request":
             return self._create_request(body)
+        match = re.fullmatch(r"/rest/servicedeskapi/request/([A-Z0-9_]+-\d+)/comment/(\d+)/attachment", path)
+        if match and method == "GET":
+            if request.headers.get("X-ExperimentalApi") != "opt-in":
+                return self._error("This is an experimental API: send X-ExperimentalApi: opt-in", 412)
+            found = self.requests.get(match.group(1))
+            made = next((c for c in found.comments if c["id"] == match.group(2)), None) if found else None
+            if made is None:
+                return self._error("The comment does not exist", 404)
+            files = [self._shown(item) for item in found.attachments if item.get("comment") == made["id"]]
+            return self._json(_page(files, int(request.args.get("start", 0)), int(request.args.get("limit", 50))))
+        match = re.fullmatch(r"/rest/servicedeskapi/request/([A-Z0-9_]+-\d+)/attachment/(\d+)", path)
+        if match and method == "GET":
+            found = self.requests.get(match.group(1))
+            item = next((a for a in found.attachments if a["id"] == match.group(2)), None) if found else None
+            if item is None or item["id"] in self.gone:
+                return self._error("The attachment does not exist", 404)
+            # Cloud answers with where to download the bytes from.
+            return Response(status=303, headers={"Location": self._shown(item)["_links"]["content"]})
+        match = re.fullmatch(r"/servicedesk/customershim/secure/attachment/(\d+)/[^/]+", path)
+        if match and method == "GET":
+            item = next((a for r in self.requests.values() for a in r.attachments if a["id"] == match.group(1)), None)
+            if item is None:
+                return self._json({"errorMessages": ["The attachment does not exist"]}, 404)
+            return Response(item["content"], mimetype=item["mimeType"])
         match = re.fullmatch(r"/rest/servicedeskapi/request/([A-Z0-9_]+-\d+)(/[a-z]+)?", path)
         if match:
             found = self.requests.get(match.group(1))
@@ -455,7 +483,7 @@ class JsmStandIn:
             self._move(found, "Resolved" if transition is RESOLVE else "Waiting for support", self._own())
             return Response(status=204)
         if part == "/attachment" and method == "GET":
-            return self._json(_page([_shown(item) for item in found.attachments], 0, 50))
+            return self._json(_page([self._shown(item) for item in found.attachments], 0, 50))
         if part == "/attachment" and method == "POST":
             return self._attach(found, body)
         return self._json({"errorMessages": [f"No endpoint {method} {request.path}"]}, 404)
@@ -512,9 +540,12 @@ class JsmStandIn:
 
     # -- comments -----------------------------------------------------------------------
 
-    def _add_comment(self, found: JsmRequest, text: str, public: bool, author: dict) -> dict:
+    def _add_comment(
+        self, found: JsmRequest, text: str, public: bool, author: dict, *, comment_id: str | None = None
+    ) -> dict:
         now = dt.datetime.now(dt.UTC)
-        made = {"id": str(next(self._ids)), "body": text, "public": public, "author": author, "created": now}
+        made = {"id": comment_id or str(next(self._ids)), "body": text, "public": public, "author": author}
+        made["created"] = now
         found.comments.append(made)
         found.updated = now
         self.events.append(self._comment_event(found, made))
@@ -533,9 +564,22 @@ class JsmStandIn:
 
     # -- attachments --------------------------------------------------------------------
 
+    def _shown(self, attachment: dict) -> dict:
+        """An ``AttachmentDTO``: what the API shows of a file (not its content, nor an id but in its links)."""
+        shown = {key: attachment[key] for key in ("filename", "author", "created", "size", "mimeType")}
+        shown["_links"] = {
+            "jiraRest": f"{self.url}/rest/api/2/attachment/{attachment['id']}",
+            "content": f"{self.url}/servicedesk/customershim/secure/attachment/{attachment['id']}/{quote(attachment['filename'])}",
+        }
+        return shown
+
     def _attach_temporary(self, request: Request) -> Response:
+        # A multipart upload, behind Jira's XSRF check; the OpenAPI document does not mark it experimental
+        # (its curl example sends X-ExperimentalApi too, which changes nothing).
         if request.headers.get("X-Atlassian-Token") != "no-check":
             return self._json({"errorMessages": ["XSRF check failed"]}, 403)
+        if request.mimetype != "multipart/form-data":
+            return self._error("The attachments must be sent as multipart/form-data", 415)
         upload = request.files.get("file")
         if upload is None:
             return self._error("The attachments are missing (a multipart field named file)")
@@ -548,6 +592,9 @@ class JsmStandIn:
     def _attach(self, found: JsmRequest, body: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("public"), bool):
             return self._error("public is required")
+        unknown = set(body) - {"temporaryAttachmentIds", "public", "additionalComment"}
+        if unknown:  # AttachmentCreateDTO: additionalProperties false
+            return self._error(f"Unrecognized fields: {sorted(unknown)}")
         ids = body.get("temporaryAttachmentIds")
         if not isinstance(ids, list) or not ids:
             return self._error("temporaryAttachmentIds is required")
@@ -558,6 +605,7 @@ class JsmStandIn:
             name, content, mime = self.temporary.pop(temporary)
             added.append(
                 {
+                    "id": str(next(self._ids)),
                     "filename": name,
                     "author": self._own(),
                     "created": date_dto(dt.datetime.now(dt.UTC)),
@@ -568,7 +616,7 @@ class JsmStandIn:
                 }
             )
         found.attachments.extend(added)
-        return self._json({"attachments": _page([_shown(item) for item in added], 0, 50), "comment": None}, 201)
+        return self._json({"attachments": _page([self._shown(item) for item in added], 0, 50), "comment": None}, 201)
 
     # -- search -------------------------------------------------------------------------
 
@@ -671,10 +719,38 @@ class JsmStandIn:
             self.events.append(event)
             return event
 
-    def comment_as(self, key: str, body: str, *, public: bool = True, author: dict | None = None) -> dict:
-        """An agent (or ``author``) comments on a request; returns the ``comment_created`` event."""
+    def comment_as(
+        self,
+        key: str,
+        body: str,
+        *,
+        public: bool = True,
+        author: dict | None = None,
+        files: tuple[tuple[str, bytes, str], ...] = (),
+    ) -> dict:
+        """An agent (or ``author``) comments on a request, with ``files`` (name, bytes, type); returns the
+        ``comment_created`` event.  As in Jira, the comment's text names its files in wiki markup
+        (``!picture.png|thumbnail!``, ``[^log.txt]``)."""
         with self._lock:
-            made = self._add_comment(self.requests[key], body, public, author or AGENT)
+            found = self.requests[key]
+            names = [f"!{name}|thumbnail!" if mime.startswith("image/") else f"[^{name}]" for name, _, mime in files]
+            text = " ".join([body, *names]) if names else body
+            comment_id = str(next(self._ids))
+            for name, content, mime in files:
+                found.attachments.append(
+                    {
+                        "id": str(next(self._ids)),
+                        "filename": name,
+                        "author": author or AGENT,
+                        "created": date_dto(dt.datetime.now(dt.UTC)),
+                        "size": len(content),
+                        "mimeType": mime,
+                        "public": public,
+                        "content": content,
+                        "comment": comment_id,
+                    }
+                )
+            made = self._add_comment(found, text, public, author or AGENT, comment_id=comment_id)
             return self.events[-1] if made else {}
 
     def transition_as(self, key: str, status: str, *, by: dict | None = None) -> dict:
@@ -749,11 +825,6 @@ def app_settings(site: JsmStandIn, **changes: Any) -> dict[str, Any]:
         "JIRA_TIMEOUT": (2.0, 1.0),
     }
     return {**settings, **changes}
-
-
-def _shown(attachment: dict) -> dict:
-    """An ``AttachmentDTO``: what the API shows of a file (not its content)."""
-    return {key: value for key, value in attachment.items() if key not in ("content", "public")}
 
 
 def _page(values: list, start: int, limit: int) -> dict:

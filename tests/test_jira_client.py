@@ -126,6 +126,18 @@ def test_the_stand_in_refuses_what_the_real_api_refuses(jsm):
     )
     upload = "/rest/servicedeskapi/servicedesk/1/attachTemporaryFile"
     assert call("POST", upload, files={"file": ("a.txt", b"a")}, auth=auth).status_code == 403, "XSRF check"
+    no_check = {"X-Atlassian-Token": "no-check"}
+    assert call("POST", upload, json={"file": "a"}, headers=no_check, auth=auth).status_code == 415, "multipart only"
+    assert call("POST", upload, files={"other": ("a.txt", b"a")}, headers=no_check, auth=auth).status_code == 400
+    uploaded = call("POST", upload, files={"file": ("a.txt", b"a")}, headers=no_check, auth=auth)
+    assert uploaded.status_code == 201, "not an experimental call: no X-ExperimentalApi needed"
+    temporary = uploaded.json()["temporaryAttachments"][0]["temporaryAttachmentId"]
+    attach = "/rest/servicedeskapi/request/SUP-1/attachment"
+    assert call("POST", attach, json={"temporaryAttachmentIds": [temporary]}, auth=auth).status_code == 400
+    extra = {"temporaryAttachmentIds": [temporary], "public": True, "visibility": "all"}
+    assert call("POST", attach, json=extra, auth=auth).status_code == 400, "no field the API does not know"
+    good = {"temporaryAttachmentIds": [temporary], "public": True}
+    assert call("POST", attach, json=good, auth=auth).status_code == 201
 
 
 def test_errors_say_whether_trying_again_can_help(jsm, client):

@@ -8,6 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from helpcenter.attachments.models import Attachment
+from helpcenter.attachments.operations import AttachmentLimits, Upload, attach, check_uploads
+from helpcenter.attachments.store import attachment_store
 from helpcenter.db import database, utcnow
 from helpcenter.jira import push_change
 from helpcenter.jira.models import JiraComment, JiraCustomer
@@ -17,8 +20,12 @@ from helpcenter.tickets.models import Ticket
 from helpcenter.tickets.operations import add_note, create_ticket, reply, set_priority, set_status
 
 from .helpers import csrf_token, ticket_request
+from .jsm_standin import OWN_ACCOUNT
 
 REQUEST = r"/rest/servicedeskapi/request"
+LOG = b"SMS gateway: timeout\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def file(app, **changes) -> str:
@@ -239,45 +246,210 @@ def test_a_ticket_filed_before_jira_was_on_sends_nothing_later(app_factory, jsm,
     assert jira_messages(app) == []
 
 
-def queue_attachment(app, reference: str, attachment_id: int) -> None:
-    """Queue a file of the ticket for its request, as the Customer Area will when a customer attaches one."""
+def queue_attachment(app, reference: str, attachment_id, *, public: bool = True) -> None:
+    """Queue an ``attachment`` message for the ticket naming ``attachment_id``, as it would come out of the outbox."""
     from helpcenter.jira.outbound import attachment
     from helpcenter.outbox import enqueue
 
     with database(app).sessions() as session:
         found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
-        enqueue(session, attachment(found, attachment_id), ticket_id=found.id)
+        enqueue(session, attachment(found, attachment_id, public=public), ticket_id=found.id)
         session.commit()
 
 
-def test_an_attachment_message_goes_through_a_temporary_file_once(jira_app, jsm):
-    """The channel's side of attachments: a store that reads files, and a message per file."""
+def checked(*files: tuple[str, bytes]) -> list:
+    """Files as the forms accept them (kind decided by content, safe names)."""
+    return check_uploads([Upload(name, data) for name, data in files], AttachmentLimits(5, 10 * 1024 * 1024))
 
-    class Files:
-        def read(self, attachment_id):
-            return {7: ("gateway.log", "text/plain", b"SMS gateway: timeout\n")}[attachment_id]
 
-    channels(jira_app)["jira"].files = Files()
+def file_ids(app, reference: str) -> list[int]:
+    with database(app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        return list(session.scalars(select(Attachment.id).filter_by(ticket_id=found.id).order_by(Attachment.id)))
+
+
+def test_files_of_a_new_ticket_and_of_a_reply_follow_their_text_to_the_request(jira_app, jsm):
+    with jira_app.app_context(), database(jira_app).sessions() as session:
+        found, _token = create_ticket(
+            session,
+            ticket_request(),
+            current_policies(),
+            files=checked(("gateway.log", LOG)),
+            store=attachment_store(jira_app),
+            announce=push_change,
+        )
+        reference = found.reference
+    change(
+        jira_app,
+        reference,
+        reply,
+        "Here is the corrected setting.",
+        author_name="Alex Agent",
+        actor="alex",
+        files=checked(("setting.png", PNG), ("steps.txt", b"1. Open the map\n")),
+        store=attachment_store(jira_app),
+    )
+    assert [m.subject for m in jira_messages(jira_app)] == [
+        "create",
+        "priority",
+        "attachment",
+        "comment",
+        "attachment",
+        "attachment",
+    ]
+    assert deliver(jira_app) == 6
+    request = jsm.requests["SUP-1"]
+    assert [(a["filename"], a["content"], a["mimeType"], a["public"]) for a in request.attachments] == [
+        ("gateway.log", LOG, "text/plain", True),
+        ("setting.png", PNG, "image/png", True),
+        ("steps.txt", b"1. Open the map\n", "text/plain", True),
+    ]
+    paths = [call.path for call in jsm.calls if call.method == "POST"]
+    comment_at = paths.index(f"{REQUEST}/SUP-1/comment")
+    attached_at = [n for n, path in enumerate(paths) if path == f"{REQUEST}/SUP-1/attachment"]
+    assert attached_at[0] < comment_at < attached_at[1], "each file after the text it came with"
+    for upload in jsm.calls_to("POST", r"/rest/servicedeskapi/servicedesk/1/attachTemporaryFile"):
+        assert upload.headers["x-atlassian-token"] == "no-check"
+        assert upload.headers["content-type"].startswith("multipart/form-data")
+    assert deliver(jira_app, later=dt.timedelta(hours=2)) == 0
+
+
+def test_a_file_of_an_internal_note_stays_internal_in_jira(jira_app, jsm):
     reference = file(jira_app)
-    deliver(jira_app)
-    queue_attachment(jira_app, reference, 7)
+    note = change(jira_app, reference, add_note, "Trace from the gateway.", author_name="Alex", actor="alex")
+    with database(jira_app).sessions() as session:
+        kept = session.get(type(note), note.id)
+        [trace] = attach(session, attachment_store(jira_app), checked(("trace.log", LOG)), kept)
+        session.commit()
+        trace_id = trace.id
+    queue_attachment(jira_app, reference, trace_id, public=True)  # even a message that says public
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    [attached] = jsm.requests["SUP-1"].attachments
+    assert (attached["filename"], attached["public"]) == ("trace.log", False)
+
+
+@pytest.mark.parametrize("wrong", ["another ticket's", "missing", "not an id"])
+def test_an_attachment_id_that_is_not_the_tickets_own_is_refused_and_nothing_is_sent(jira_app, jsm, wrong):
+    victim = file(jira_app, requester_email="victim@example.net", subject="Contract renewal")
+    with jira_app.app_context(), database(jira_app).sessions() as session:
+        other, _token = create_ticket(
+            session,
+            ticket_request(requester_email="victim@example.net", subject="Invoice"),
+            current_policies(),
+            files=checked(("invoice.pdf", PDF)),
+            store=attachment_store(jira_app),
+        )
+        [secret] = [a.id for a in other.messages[0].attachments]
+    attacker = file(jira_app, requester_email="mallory@example.net", subject="Hello")
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    key = ticket(jira_app, attacker).jira_key
+    named = {"another ticket's": secret, "missing": secret + 1000, "not an id": str(secret)}[wrong]
+    queue_attachment(jira_app, attacker, named)
+    deliver(jira_app, later=dt.timedelta(hours=2))
+    message = jira_messages(jira_app)[-1]
+    assert message.abandoned_at is not None and message.sent_at is None, "given up at once, never retried"
+    assert "not a file of this ticket" in message.last_error or "not an attachment id" in message.last_error
+    assert not jsm.calls_to("POST", r"/rest/servicedeskapi/servicedesk/1/attachTemporaryFile")
+    assert not jsm.requests[key].attachments and all(not r.attachments for r in jsm.requests.values())
+    assert deliver(jira_app, later=dt.timedelta(days=2)) == 0
+    assert ticket(jira_app, victim).jira_key is not None
+
+
+def test_an_attachment_whose_answer_timed_out_is_not_attached_twice(jira_app, jsm):
+    reference = file(jira_app)
+    change(
+        jira_app,
+        reference,
+        reply,
+        "The log you asked for.",
+        author_name="Alex Agent",
+        actor="alex",
+        files=checked(("gateway.log", LOG)),
+        store=attachment_store(jira_app),
+    )
     jsm.slow("POST", rf"{REQUEST}/SUP-1/attachment", 2.5)
     deliver(jira_app)
     while deliver(jira_app, later=dt.timedelta(hours=1)):
         pass
     [attached] = jsm.requests["SUP-1"].attachments
-    assert (attached["filename"], attached["content"], attached["public"]) == (
-        "gateway.log",
-        b"SMS gateway: timeout\n",
-        True,
-    )
+    assert (attached["filename"], attached["content"], attached["public"]) == ("gateway.log", LOG, True)
     assert len(jsm.calls_to("POST", rf"{REQUEST}/SUP-1/attachment")) == 1, "found on the retry, not sent again"
+    assert all(m.sent_at is not None for m in jira_messages(jira_app))
 
 
 def test_an_attachment_without_a_store_is_given_up(jira_app, jsm):
+    channels(jira_app)["jira"].files = None
     reference = file(jira_app)
     deliver(jira_app)
     queue_attachment(jira_app, reference, 1)
     deliver(jira_app)
     assert "no attachments store" in jira_messages(jira_app)[-1].last_error
     assert jira_messages(jira_app)[-1].abandoned_at is not None
+
+
+def test_a_customers_reply_in_the_customer_area_reaches_jira_once_with_its_file(jira_app, jsm, customer):
+    from .test_account import multipart, page_token
+
+    reference = file(jira_app)
+    deliver(jira_app)
+    client = jira_app.test_client()
+    customer.sign_in(client, "jeanne@example.org")
+    token = page_token(client, f"/en/account/tickets/{reference}")
+    form = multipart({"csrf_token": token, "body": "Still no alert on the stadium site."}, [("stadium.png", PNG)])
+    answer = client.post(f"/en/account/tickets/{reference}/reply", **form)
+    assert answer.status_code == 303
+    jira_app.extensions["helpcenter.delivery_thread"].join(10)
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+
+    request = jsm.requests["SUP-1"]
+    [written] = request.comments
+    assert written["body"] == "Jeanne (jeanne@example.org) wrote:\n\nStill no alert on the stadium site."
+    assert written["public"] is True and written["author"]["accountId"] == OWN_ACCOUNT
+    [attached] = request.attachments
+    assert (attached["filename"], attached["content"], attached["public"]) == ("stadium.png", PNG, True)
+
+    # Jira sends the comment back as a webhook: it is the help centre's own and adds nothing.
+    [echo] = [event for event in jsm.events if event["webhookEvent"] == "comment_created"]
+    assert echo["comment"]["id"] == written["id"]
+    for _delivery in range(2):  # a second delivery of it (its own identifier) changes nothing either
+        body, headers = jsm.signed(echo)
+        answer = jira_app.test_client().post("/integrations/jira/webhook", data=body, headers=headers)
+        assert answer.status_code == 200 and answer.get_json()["outcome"] == "known"
+    with database(jira_app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        said = [m for m in found.messages if "stadium site" in m.body]
+        assert len(said) == 1 and said[0].author == "customer"
+        [known] = session.scalars(select(JiraComment)).all()
+        assert (known.comment_id, known.message_id) == (written["id"], said[0].id)
+
+
+def test_a_colleagues_reply_names_the_colleague_and_an_echo_before_the_answer_is_still_own(jira_app, jsm):
+    from helpcenter.tickets.operations import customer_message
+
+    reference = file(jira_app)
+    deliver(jira_app)
+    change(
+        jira_app,
+        reference,
+        customer_message,
+        "Same here at the office.",
+        author_name="colleague@example.org",
+        actor="colleague@example.org",
+    )
+    # The webhook may come before the answer to the call that made the comment: known by its author.
+    jsm.slow("POST", rf"{REQUEST}/SUP-1/comment", 2.5)
+    deliver(jira_app)
+    [written] = jsm.requests["SUP-1"].comments
+    assert written["body"] == "colleague@example.org wrote:\n\nSame here at the office."
+    body, headers = jsm.signed(jsm.events[-1])
+    outcome = jira_app.test_client().post("/integrations/jira/webhook", data=body, headers=headers).get_json()
+    assert outcome["outcome"] == "own"
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    assert len(jsm.requests["SUP-1"].comments) == 1, "found on the retry, not posted again"
+    with database(jira_app).sessions() as session:
+        found = session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        assert sum("Same here" in m.body for m in found.messages) == 1

@@ -101,3 +101,17 @@ def test_jira_down_is_a_clear_error(jira_app, jsm):
     result = sync(jira_app)
     assert result.exit_code == 1 and "could not be reached" in result.output
     jsm.start()
+
+
+def test_the_files_of_a_comment_the_webhooks_missed_are_fetched_too(jira_app, jsm):
+    file(jira_app)
+    deliver(jira_app)
+    log = b"gateway: reconnected\n"
+    jsm.comment_as("SUP-1", "The trace you asked for.", files=(("gateway.log", log, "text/plain"),))
+    assert "1 comments applied" in sync(jira_app).output
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    with database(jira_app).sessions() as session:
+        answer = session.scalars(select(TicketMessage).order_by(TicketMessage.id.desc())).first()
+        assert answer.body.startswith("The trace you asked for.")
+        assert [(a.filename, a.size) for a in answer.attachments] == [("gateway.log", len(log))]

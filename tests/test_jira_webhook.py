@@ -265,3 +265,106 @@ def test_webhooks_and_pushes_on_each_database(app_factory, jsm, database_url):
     assert deliver(app) == 1 and jsm.requests["SUP-1"].comments[-1]["public"] is False
     found = by_key(app, "SUP-1")
     assert found.first_response_at is not None and [m.body for m in found.messages] == ["…", "From Jira"]
+
+
+# --- files of comments made in Jira ---------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+LOG = b"2026-05-12 16:31 gateway: reconnected\n"
+
+
+def test_files_of_a_comment_made_in_jira_are_kept_within_the_limits(app_factory, jsm, customer, auth):
+    from .jsm_standin import app_settings
+
+    app = app_factory(**app_settings(jsm), ATTACHMENT_MAX_FILES=2, ATTACHMENT_MAX_MB=1)
+    reference = file(app)
+    deliver(app)
+    big = b"%PDF-1.7\n" + bytes(1024 * 1024 + 1)
+    event = jsm.comment_as(
+        "SUP-1",
+        "Here is what we see on our side.",
+        files=(
+            ("screen.png", PNG, "image/png"),
+            ("tool.exe", b"MZ\x90\x00\x03" + bytes(60), "application/octet-stream"),
+            ("report.pdf", big, "application/pdf"),
+            ("gateway.log", LOG, "text/plain"),
+            ("extra.txt", b"one more\n", "text/plain"),
+        ),
+    )
+    assert post(app, jsm, event).get_json() == {"outcome": "reply"}, "the webhook answers at once"
+    assert count(app, TicketMessage) == 2
+    while deliver(app, later=dt.timedelta(hours=1)):
+        pass
+
+    found = by_key(app, "SUP-1")
+    answer = found.messages[-1]
+    assert answer.body.startswith("Here is what we see on our side.")
+    with database(app).sessions() as session:
+        kept = session.get(TicketMessage, answer.id).attachments
+        assert [(a.filename, a.content_type, a.size) for a in kept] == [
+            ("screen.png", "image/png", len(PNG)),
+            ("gateway.log", "text/plain", len(LOG)),
+        ]
+        kept_ids = [a.id for a in kept]
+    refused = [event.detail for event in found.events if event.kind == "file_not_kept"]
+    assert refused == ["tool.exe: wrong_type", "report.pdf: too_large", "extra.txt: too_many"]
+    downloads = [call.path for call in jsm.calls if call.method == "GET" and "/attachment/" in call.path]
+    big_id = next(a["id"] for a in jsm.requests["SUP-1"].attachments if a["filename"] == "report.pdf")
+    assert not any(path.endswith(f"/attachment/{big_id}") for path in downloads), "a file too big is not fetched"
+    assert deliver(app, later=dt.timedelta(hours=3)) == 0
+    staff = app.test_client()
+    auth.login(staff)
+    history = staff.get(f"/staff/tickets/{reference}").get_data(as_text=True)
+    assert history.count("File not kept") == 3 and "report.pdf: too_large" in history
+
+    # The customer downloads the agent's picture from the Customer Area.
+    client = app.test_client()
+    customer.sign_in(client, "jeanne@example.org")
+    page = client.get(f"/en/account/tickets/{reference}").get_data(as_text=True)
+    assert "screen.png" in page and "gateway.log" in page
+    picture = client.get(f"/en/account/tickets/{reference}/files/{kept_ids[0]}")
+    assert picture.status_code == 200 and picture.data == PNG
+    assert picture.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_files_of_a_comment_wait_while_jira_is_down_and_are_kept_once(jira_app, jsm):
+    file(jira_app)
+    deliver(jira_app)
+    event = jsm.comment_as("SUP-1", "The trace.", public=False, files=(("trace.log", LOG, "text/plain"),))
+    assert post(jira_app, jsm, event).get_json() == {"outcome": "note"}
+    jsm.unavailable = True
+    deliver(jira_app)
+    jsm.unavailable = False
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    with database(jira_app).sessions() as session:
+        note = session.scalars(select(TicketMessage).filter_by(internal=True)).one()
+        assert [(a.filename, a.size) for a in note.attachments] == [("trace.log", len(LOG))]
+    # The same comment brought again by the reconciliation, or its webhook replayed, fetches nothing more.
+    assert post(jira_app, jsm, event).get_json()["outcome"] == "known"
+    assert deliver(jira_app, later=dt.timedelta(hours=3)) == 0
+
+
+def test_a_comment_that_names_no_file_fetches_nothing(jira_app, jsm):
+    file(jira_app)
+    deliver(jira_app)
+    post(jira_app, jsm, jsm.comment_as("SUP-1", "Looking into it (see [the status page])."))
+    assert deliver(jira_app, later=dt.timedelta(hours=1)) == 0
+    assert not jsm.calls_to("GET", r"/rest/servicedeskapi/request/SUP-1/comment/\d+/attachment")
+
+
+def test_a_file_jira_cannot_give_is_recorded_and_the_others_are_kept(jira_app, jsm):
+    file(jira_app)
+    deliver(jira_app)
+    event = jsm.comment_as(
+        "SUP-1", "Two files.", files=(("gone.log", b"old\n", "text/plain"), ("kept.log", LOG, "text/plain"))
+    )
+    jsm.gone.add(jsm.requests["SUP-1"].attachments[0]["id"])  # deleted in Jira after the comment was made
+    post(jira_app, jsm, event)
+    while deliver(jira_app, later=dt.timedelta(hours=1)):
+        pass
+    found = by_key(jira_app, "SUP-1")
+    with database(jira_app).sessions() as session:
+        kept = session.get(TicketMessage, found.messages[-1].id).attachments
+        assert [(a.filename, a.size) for a in kept] == [("kept.log", len(LOG))]
+    assert [e.detail for e in found.events if e.kind == "file_not_kept"] == ["gone.log: unavailable"]

@@ -4,6 +4,7 @@
 - :mod:`.client`: the few REST calls made, over ``requests``;
 - :mod:`.outbound`: :func:`push_change`, what a change of ticket queues in the outbox;
 - :mod:`.channel`: the ``jira`` outbox channel that sends it, never twice;
+- :mod:`.files`: the files of comments made in Jira, fetched into the attachments store;
 - :mod:`.inbound`: what Jira's webhooks and searches say, read into plain values;
 - :mod:`.operations`: the changes that arrive from Jira, each one transaction;
 - :mod:`.routes`: the signed webhook;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from helpcenter.attachments.reading import TicketFiles
 from helpcenter.jobs import Job, register_job
 from helpcenter.outbox import register_channel
 
@@ -44,6 +46,6 @@ def init_app(app: Flask) -> None:
     from .routes import bp
 
     app.extensions["helpcenter.jira"] = settings
-    register_channel(app, CHANNEL, JiraChannel(app, settings))
+    register_channel(app, CHANNEL, JiraChannel(app, settings, files=TicketFiles(app)))
     app.register_blueprint(bp)
     register_job(app, Job(SYNC_JOB, SYNC_EVERY, lambda app, now: synchronise(app, now=now)))

@@ -1,5 +1,9 @@
 """The ``jira`` outbox channel: sends each queued change of a ticket to its JSM request.
 
+It also fetches, in the ticket's turn, the files of comments made in Jira
+(``fetch`` messages, :mod:`.files`): kept with their message in one
+transaction, so a retry after that finds them there and fetches nothing.
+
 Messages of one ticket arrive in the order they were queued (the outbox
 holds a message while an earlier one of its ticket is pending), so a
 request is created before it is commented on.  Nothing is done twice when
@@ -12,6 +16,10 @@ a message is tried again after an answer was lost:
 - a status is reached through the request's transition only when the
   request is not there already; a priority is simply set again;
 - an attachment tried again is first looked for among the request's files.
+
+An attachment message names a file by id; only a file of the message's own
+ticket is read (:mod:`helpcenter.attachments.reading`): any other id gives
+the message up, so a file never reaches another customer's request.
 
 Jira's answers decide what happens next: no answer, a 5xx, 401, 403, 409
 or 429 is tried again later; a 400 or a 404 cannot succeed and gives the
@@ -27,7 +35,10 @@ from typing import Any, Protocol
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from helpcenter.db import database
+from helpcenter.attachments.operations import AttachmentLimits
+from helpcenter.attachments.reading import FileNotOnTicket, StoredFile
+from helpcenter.attachments.store import attachment_store
+from helpcenter.db import database, utcnow
 from helpcenter.library import current_policies
 from helpcenter.outbox import DeliveryError, OutboxMessage
 from helpcenter.sla.deadlines import PRIORITY_LABELS
@@ -35,6 +46,7 @@ from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import first_response_deadline
 
 from .client import JiraError, JsmClient
+from .files import FileGone, keep_comment_files
 from .inbound import ISSUE_KEY
 from .operations import (
     OWN_ACCOUNT,
@@ -46,7 +58,7 @@ from .operations import (
     remember_customer,
     state,
 )
-from .outbound import ATTACHMENT, COMMENT, CREATE, PRIORITY, STATUS
+from .outbound import ATTACHMENT, COMMENT, CREATE, FETCH, PRIORITY, STATUS, message_comment
 from .settings import JiraSettings
 
 log = logging.getLogger(__name__)
@@ -55,10 +67,10 @@ JIRA_DATETIME = "%Y-%m-%dT%H:%M:%S.000%z"
 
 
 class AttachmentFiles(Protocol):
-    """Where the files of tickets are kept (the Customer Area's attachments store)."""
+    """Where the files of tickets are kept (:class:`helpcenter.attachments.reading.TicketFiles`)."""
 
-    def read(self, attachment_id: Any) -> tuple[str, str, bytes]:
-        """The file's name, content type and content."""
+    def read(self, session: Session, ticket_id: int, attachment_id: Any) -> StoredFile:
+        """The file ``attachment_id`` of that ticket; :class:`FileNotOnTicket` for any id that is not one."""
 
 
 class JiraChannel:
@@ -83,6 +95,7 @@ class JiraChannel:
             STATUS: self._status,
             PRIORITY: self._priority,
             ATTACHMENT: self._attachment,
+            FETCH: self._fetch,
         }
         handler = handlers.get(payload.get("kind"))
         if handler is None:
@@ -197,7 +210,7 @@ class JiraChannel:
             message = session.get(TicketMessage, message_id)
             if message is None:
                 raise DeliveryError("the message no longer exists", permanent=True)
-            body = f"{message.body}\n\n— {message.author_name}"
+            body = message_comment(message, payload.get("author"))
         else:
             body = str(payload.get("body", ""))
         if retry:
@@ -243,10 +256,47 @@ class JiraChannel:
         key = self._key(ticket)
         if self.files is None:
             raise DeliveryError("no attachments store is configured for the Jira channel", permanent=True)
-        filename, content_type, content = self.files.read(payload.get("attachment"))
+        try:
+            # Only a file of this very ticket: an id of another's is never read, let alone sent.
+            stored = self.files.read(session, ticket.id, payload.get("attachment"))
+        except FileNotOnTicket as exc:
+            raise DeliveryError(f"{ticket.reference}: {exc}", permanent=True) from exc
+        message = session.get(TicketMessage, stored.message_id)
+        # A file of an internal note stays internal, whatever the message says.
+        public = bool(payload.get("public", True)) and message is not None and not message.internal
         if retry:
             for existing in client.attachments(key):
-                if existing.get("filename") == filename and existing.get("size") == len(content):
+                if existing.get("filename") == stored.filename and existing.get("size") == len(stored.data):
                     return
-        temporary = client.attach_temporary_file(self.settings.service_desk, filename, content, content_type)
-        client.attach(key, [temporary], public=bool(payload.get("public", True)))
+        temporary = client.attach_temporary_file(
+            self.settings.service_desk, stored.filename, stored.data, stored.content_type
+        )
+        client.attach(key, [temporary], public=public)
+
+    def _fetch(self, session: Session, client: JsmClient, ticket: Ticket, payload: dict, retry: bool) -> None:
+        key = self._key(ticket)
+        message = session.get(TicketMessage, payload.get("message_id"))
+        if message is None or message.ticket_id != ticket.id:
+            raise DeliveryError(f"{ticket.reference}: the message of the comment's files is gone", permanent=True)
+        if message.attachments:
+            return  # kept already: the answer to an earlier try was lost after its commit
+        config = self.app.config
+        limits = AttachmentLimits(config["ATTACHMENT_MAX_FILES"], config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+        listed = client.comment_attachments(key, str(payload.get("comment_id")))
+
+        def download(file_id: str, limit: int) -> bytes:
+            try:
+                return client.attachment_content(key, file_id, limit=limit)
+            except JiraError as exc:
+                if exc.permanent:  # this file only; anything else is tried again, for all of them
+                    raise FileGone(str(exc)) from exc
+                raise
+
+        kept, refused = keep_comment_files(
+            session, attachment_store(self.app), message, listed, download, limits, now=utcnow()
+        )
+        session.commit()
+        for file in refused:
+            log.warning("%s: %s from %s not kept (%s)", ticket.reference, file.filename, key, file.reason)
+        if kept:
+            log.info("%s: %d file(s) of %s kept", ticket.reference, len(kept), key)

@@ -250,11 +250,43 @@ class JsmClient:
         """The files attached to a request (``GET /rest/servicedeskapi/request/{key}/attachment``)."""
         return list(self._pages(f"/rest/servicedeskapi/request/{key}/attachment"))
 
-    def _pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[dict]:
+    def comment_attachments(self, key: str, comment_id: str) -> list[dict]:
+        """The files a comment refers to (``GET …/request/{key}/comment/{id}/attachment``, experimental)."""
+        return list(
+            self._pages(
+                f"/rest/servicedeskapi/request/{key}/comment/{comment_id}/attachment",
+                headers={"X-ExperimentalApi": "opt-in"},
+            )
+        )
+
+    def attachment_content(self, key: str, attachment_id: str, *, limit: int) -> bytes:
+        """The bytes of a request's file (``GET …/request/{key}/attachment/{id}``, following its redirect).
+
+        At most ``limit + 1`` bytes are read: more than ``limit`` means too big.
+        """
+        path = f"/rest/servicedeskapi/request/{key}/attachment/{attachment_id}"
+        response = self._call("GET", path, stream=True, headers={"Accept": "*/*"})
+        data = bytearray()
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    break
+        except requests.RequestException as exc:
+            raise JiraError(f"GET {path}: the file's bytes did not all arrive: {exc}") from exc
+        finally:
+            response.close()
+        return bytes(data[: limit + 1])
+
+    def _pages(
+        self, path: str, params: dict[str, str] | None = None, *, headers: dict[str, str] | None = None
+    ) -> Iterator[dict]:
         """The ``values`` of every page of a paged service-management answer."""
         start = 0
         while True:
-            page = self._json("GET", path, params={**(params or {}), "start": start, "limit": PAGE})
+            page = self._json(
+                "GET", path, params={**(params or {}), "start": start, "limit": PAGE}, headers=headers or {}
+            )
             values = page.get("values", [])
             yield from values
             if page.get("isLastPage", True) or not values:

@@ -40,6 +40,7 @@ from helpcenter.tickets.operations import (
     set_status,
 )
 
+from .files import names_files
 from .inbound import (
     InboundChange,
     InboundComment,
@@ -50,7 +51,7 @@ from .inbound import (
     request_from_issue,
 )
 from .models import JiraComment, JiraCustomer, JiraDelivery, JiraPendingEvent, JiraState
-from .outbound import CHANNEL, PRIORITY, STATUS, comment
+from .outbound import CHANNEL, PRIORITY, STATUS, comment, fetch_files
 from .settings import TICKET_LANGUAGES, JiraSettings
 
 #: The account the help centre signs in to Jira with (what it wrote comes back from it).
@@ -295,6 +296,8 @@ def _comment_added(
         message = reply(session, ticket, body, author_name=name, actor=author.label, now=at, commit=False)
         outcome = "reply"
     record.message_id = message.id
+    if names_files(found.body):
+        enqueue(session, fetch_files(ticket, found.id, message.id), ticket_id=ticket.id)
     return outcome
 
 

@@ -5,7 +5,10 @@ ticket operations (:mod:`helpcenter.tickets.operations`), which call it in
 the change's transaction.  It does nothing while the channel is off.  The
 messages say *what* to send (a request to create, a comment, a status, a
 priority, an attachment); :mod:`.channel` reads the ticket when it sends
-them, in the order they were queued.
+them, in the order they were queued.  A message goes with its files: staff
+replies and customers' messages as public comments (a customer's written
+by the help centre's account, naming the customer), internal notes as
+internal ones, then one ``attachment`` per file.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from helpcenter.outbox import OutboxMessage, enqueue
-from helpcenter.tickets.models import Ticket
+from helpcenter.tickets.models import Ticket, TicketMessage
 from helpcenter.tickets.operations import TicketChange
 
 from .settings import JiraMapping, jira_settings
 
 CHANNEL = "jira"
 CREATE, COMMENT, STATUS, PRIORITY, ATTACHMENT = "create", "comment", "status", "priority", "attachment"
+#: Not a push: the files of a comment made in Jira, fetched in the ticket's turn (:mod:`.files`).
+FETCH = "fetch"
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,49 @@ def create_request(ticket: Ticket) -> JiraPush:
     return _push(ticket, CREATE)
 
 
-def comment(ticket: Ticket, *, public: bool, message_id: int | None = None, body: str | None = None) -> JiraPush:
-    """A comment on the ticket's request: a message of its conversation (``message_id``) or a text of its own."""
+def comment(
+    ticket: Ticket,
+    *,
+    public: bool,
+    message_id: int | None = None,
+    body: str | None = None,
+    author: str | None = None,
+) -> JiraPush:
+    """A comment on the ticket's request: a message of its conversation (``message_id``) or a text of its own.
+
+    ``author`` names who wrote a message that the help centre's account
+    posts for someone else (a customer's reply from the Customer Area).
+    """
     details: dict[str, Any] = {"public": public}
     if message_id is not None:
         details["message_id"] = message_id
     if body is not None:
         details["body"] = body
+    if author is not None:
+        details["author"] = author
     return _push(ticket, COMMENT, **details)
+
+
+def message_comment(message: TicketMessage, author: str | None = None) -> str:
+    """The text of the comment a message becomes.
+
+    An agent's message is signed with the agent's name (``…\n\n— Alex
+    Agent``); a customer's, posted by the help centre's account, opens with
+    who wrote it (``Jeanne Martin (jeanne@example.org) wrote:``), so that
+    agents in Jira know.  The words are Jira's side, in English, as the
+    help centre's other comments there.
+    """
+    if author:
+        return f"{author} wrote:\n\n{message.body}"
+    return f"{message.body}\n\n— {message.author_name}"
+
+
+def customer_author(message: TicketMessage, email: str) -> str:
+    """``Name (address)`` of the customer who wrote ``message``; the address alone when that is the name."""
+    name = message.author_name.strip()
+    if not email or name.casefold() == email.strip().casefold():
+        return name or email
+    return f"{name} ({email})" if name else email
 
 
 def attachment(ticket: Ticket, attachment_id: int | str, *, public: bool = True) -> JiraPush:
@@ -61,20 +101,40 @@ def attachment(ticket: Ticket, attachment_id: int | str, *, public: bool = True)
     return _push(ticket, ATTACHMENT, attachment=attachment_id, public=public)
 
 
+def fetch_files(ticket: Ticket, comment_id: str, message_id: int) -> JiraPush:
+    """Fetch the files of comment ``comment_id`` of the ticket's request into message ``message_id``."""
+    return _push(ticket, FETCH, comment_id=comment_id, message_id=message_id)
+
+
+def _files(ticket: Ticket, message: TicketMessage) -> list[JiraPush]:
+    """One push per file of ``message``, after its text: public unless the message is an internal note."""
+    return [attachment(ticket, file.id, public=not message.internal) for file in message.attachments]
+
+
 def pushes_for(ticket: Ticket, change: TicketChange, mapping: JiraMapping) -> list[JiraPush]:
-    """What JSM is sent for ``change``: nothing for what the mapping cannot express."""
+    """What JSM is sent for ``change``: nothing for what the mapping cannot express.
+
+    A message goes as a comment, then each of its files; the files of a new
+    ticket's first message follow the request (its text is the request's
+    description).
+    """
+    message = change.message
     if change.kind == "created":
         pushes = [create_request(ticket)]
         if ticket.priority in mapping.priorities:
             pushes.append(_push(ticket, PRIORITY, priority=ticket.priority))
-        return pushes
-    if change.kind in ("reply", "note") and change.message is not None:
-        return [comment(ticket, public=change.kind == "reply", message_id=change.message.id)]
+        return pushes + (_files(ticket, message) if message is not None else [])
+    if change.kind in ("reply", "note") and message is not None:
+        public = change.kind == "reply" and not message.internal
+        return [comment(ticket, public=public, message_id=message.id), *_files(ticket, message)]
+    if change.kind == "customer_message" and message is not None:
+        # Written in Jira by the help centre's account (the customer has no say there), naming the customer.
+        author = customer_author(message, change.actor)
+        return [comment(ticket, public=True, message_id=message.id, author=author), *_files(ticket, message)]
     if change.kind == "status" and ticket.status in mapping.transitions:
         return [_push(ticket, STATUS, status=ticket.status)]
     if change.kind == "priority" and ticket.priority in mapping.priorities:
         return [_push(ticket, PRIORITY, priority=ticket.priority)]
-    # A customer's own message reaches JSM from the Customer Area's channel, not as an agent's comment.
     return []
 
 

@@ -31,4 +31,5 @@ EVENT_NAMES = {
     "assigned": _l("Assigned"),
     "paged": _l("On-call paged"),
     "acknowledged": _l("Page acknowledged"),
+    "file_not_kept": _l("File not kept"),
 }

@@ -49,10 +49,12 @@ class TicketStateError(ValueError):
 @dataclass(frozen=True)
 class TicketChange:
     """What just happened to a ticket: ``created``, ``reply``, ``note``, ``status``, ``priority``,
-    ``customer_message``; ``message`` is the reply, note or customer message."""
+    ``customer_message``; ``message`` is the first message, reply, note or customer message; ``actor``
+    who made the change (for a customer message, the address of the customer who wrote it)."""
 
     kind: str
     message: TicketMessage | None = None
+    actor: str = ""
 
 
 class Announce(Protocol):
@@ -223,7 +225,7 @@ def create_ticket(
         attach(session, store, files, first)
     for mail in mails(ticket, token):
         enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("created"))
+    _announce(announce, session, ticket, TicketChange("created", first, request.requester_email))
     _finish(session, commit)
     return ticket, token
 
@@ -278,7 +280,7 @@ def set_priority(
             at=now, kind="priority", actor=actor, detail=f"{previous or '-'} -> {priority}; {deadline.explain()}"
         )
     )
-    _announce(announce, session, ticket, TicketChange("priority"))
+    _announce(announce, session, ticket, TicketChange("priority", actor=actor))
     _finish(session, commit)
     return ticket
 
@@ -325,7 +327,7 @@ def reply(
         attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("reply", message))
+    _announce(announce, session, ticket, TicketChange("reply", message, actor))
     _finish(session, commit)
     return message
 
@@ -347,7 +349,7 @@ def add_note(
     ticket.messages.append(note)
     ticket.events.append(TicketEvent(at=now, kind="note", actor=actor, detail=""))
     ticket.updated_at = now
-    _announce(announce, session, ticket, TicketChange("note", note))
+    _announce(announce, session, ticket, TicketChange("note", note, actor))
     _finish(session, commit)
     return note
 
@@ -372,7 +374,7 @@ def set_status(
         session.flush()
         for mail in mails(ticket, previous):
             enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("status"))
+    _announce(announce, session, ticket, TicketChange("status", actor=actor))
     _finish(session, commit)
     return ticket
 
@@ -436,7 +438,7 @@ def customer_message(
         attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("customer_message", message))
+    _announce(announce, session, ticket, TicketChange("customer_message", message, actor))
     _finish(session, commit)
     return message
 
