@@ -1,6 +1,8 @@
 """The interface catalogues: complete in every language, no fuzzy entry, same placeholders."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,11 +24,21 @@ def test_catalogue_is_complete(lang):
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_catalogue_covers_every_extracted_message(lang):
-    with (TRANSLATIONS / "messages.pot").open("rb") as handle:
-        template = {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle)}
-    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalogue = {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle)}
-    assert template - catalogue == set()
+    assert ids(TRANSLATIONS / "messages.pot") - ids(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po") == set()
+
+
+def test_the_template_holds_every_message_of_the_code(tmp_path):
+    """``make translations`` was run after the last string was added: no message reaches readers untranslated."""
+    extracted = tmp_path / "messages.pot"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    command = [str(pybabel), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(extracted), "."]
+    subprocess.run(command, cwd=TRANSLATIONS.parent, check=True, capture_output=True)
+    assert ids(extracted) - ids(TRANSLATIONS / "messages.pot") == set(), "run `make translations` and translate"
+
+
+def ids(catalogue: Path) -> set[str]:
+    with catalogue.open("rb") as handle:
+        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle)} - {""}
 
 
 def broken_copy(tmp_path, old, new):
