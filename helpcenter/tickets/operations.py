@@ -313,23 +313,13 @@ def reply(
     ticket then waits on the customer.
     """
     now = now or utcnow()
-    message = TicketMessage(at=now, author="staff", author_name=author_name, body=body)
-    ticket.messages.append(message)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         outcome = response_state(ticket.first_response_due, now, now)
         detail = "no target" if outcome == NO_TARGET else outcome
         ticket.events.append(TicketEvent(at=now, kind="first_response", actor=actor, detail=detail))
-    ticket.events.append(TicketEvent(at=now, kind="reply", actor=actor, detail=""))
-    _move(ticket, "waiting", actor, now)
-    session.flush()
-    if files:
-        attach(session, store, files, message)
-    for mail in mails(ticket, message):
-        enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("reply", message, actor))
-    _finish(session, commit)
-    return message
+    message = TicketMessage(at=now, author="staff", author_name=author_name, body=body)
+    return _post(session, ticket, message, "reply", "waiting", actor, mails, files, store, announce, commit)
 
 
 def add_note(
@@ -428,17 +418,34 @@ def customer_message(
 
     ``mails(ticket, message)`` tells staff.
     """
-    now = now or utcnow()
-    message = TicketMessage(at=now, author="customer", author_name=author_name, body=body)
+    message = TicketMessage(at=now or utcnow(), author="customer", author_name=author_name, body=body)
+    status = "open" if ticket.status == "waiting" else ticket.status
+    return _post(session, ticket, message, "customer_message", status, actor, mails, files, store, announce, commit)
+
+
+def _post(
+    session: Session,
+    ticket: Ticket,
+    message: TicketMessage,
+    kind: str,
+    status: str,
+    actor: str,
+    mails: Callable[[Ticket, TicketMessage], Iterable[Mail]],
+    files: Sequence[CheckedFile],
+    store: AttachmentStore | None,
+    announce: Announce | None,
+    commit: bool,
+) -> TicketMessage:
+    """A message of the conversation, as ``kind``: its event, the ticket's new status, its files, mails and news."""
     ticket.messages.append(message)
-    ticket.events.append(TicketEvent(at=now, kind="customer_message", actor=actor, detail=""))
-    _move(ticket, "open" if ticket.status == "waiting" else ticket.status, actor, now)
+    ticket.events.append(TicketEvent(at=message.at, kind=kind, actor=actor, detail=""))
+    _move(ticket, status, actor, message.at)
     session.flush()
     if files:
         attach(session, store, files, message)
     for mail in mails(ticket, message):
         enqueue(session, mail, ticket_id=ticket.id)
-    _announce(announce, session, ticket, TicketChange("customer_message", message, actor))
+    _announce(announce, session, ticket, TicketChange(kind, message, actor))
     _finish(session, commit)
     return message
 
