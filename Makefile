@@ -79,7 +79,7 @@ translations: $(INSTALLED)
 # Pages under gunicorn (2 workers) against a minimal Flask page, loaded by wrk:
 # the demo site, then the tldr corpus in ../shared/corpora as ten thousand articles.
 bench: setup wrk
-	$(BIN)/python -m benchmarks.site
+	$(BIN)/python -m benchmarks.site $(if $(BEFORE),--before $(BEFORE))
 
 # wrk from Debian's packages, for `make bench`.
 wrk:

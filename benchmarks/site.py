@@ -9,6 +9,12 @@ and p99, and each page's ratio to the minimal page, measured in the same run.
 Also printed: the time from starting gunicorn to answering, with the index
 and the rendered pages already on disk (and without the rendered pages), and
 the memory of each worker.
+
+``--before REV`` (``make bench BEFORE=REV``) also serves the help centre as
+it was at a git revision, over the same content, and loads each page on the
+two in turn (``--rounds`` times each, so that the machine's other work
+weighs on both alike): the table gains the earlier figures and the ratio of
+now to then.
 """
 
 from __future__ import annotations
@@ -48,6 +54,17 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+
+    @classmethod
+    def mean(cls, loads: list[Load]) -> Load:
+        """The mean of several runs of one page (errors added up)."""
+        count = len(loads)
+        return cls(
+            sum(load.rps for load in loads) / count,
+            sum(load.p50_ms for load in loads) / count,
+            sum(load.p99_ms for load in loads) / count,
+            sum(load.errors for load in loads),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,13 +115,14 @@ def _ms(output: str, share: str) -> float:
 
 
 class Server:
-    """gunicorn serving one WSGI app on a free loopback port with the project's settings."""
+    """gunicorn serving one WSGI app on a free loopback port with the settings of a project's tree."""
 
-    def __init__(self, app: str, env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(self, app: str, env: dict[str, str], port: int, log: Path, project: Path = PROJECT) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2", "GUNICORN_ACCESSLOG": ""}
         self.app = app
         self.log = log
+        self.project = project
         self.process: subprocess.Popen | None = None
 
     def start(self, ready_path: str) -> float:
@@ -112,8 +130,8 @@ class Server:
         started = time.perf_counter()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--config", str(PROJECT / "gunicorn.conf.py"), self.app],
-                cwd=PROJECT,
+                [str(BIN / "gunicorn"), "--config", str(self.project / "gunicorn.conf.py"), self.app],
+                cwd=self.project,
                 env=self.env,
                 stdout=log,
                 stderr=log,
@@ -189,10 +207,26 @@ def sample_pages(content: Path, count: int) -> tuple[list[str], list[str]]:
     return articles, searches
 
 
-def prepare(content: Path, instance: Path) -> dict[str, str]:
-    """Environment for an app over ``content``: database migrated, index built, pages rendered."""
+def checkout(revision: str, work: Path) -> Path:
+    """The project's tree at ``revision``, unpacked under ``work`` with its message catalogues compiled."""
+    tree = work / "before"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=PROJECT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    subprocess.run(
+        [str(BIN / "pybabel"), "compile", "-d", str(tree / "translations"), "-D", "messages"],
+        check=True,
+        capture_output=True,
+    )
+    return tree
+
+
+def prepare(content: Path, instance: Path, project: Path = PROJECT) -> dict[str, str]:
+    """Environment for an app of ``project`` over ``content``: database migrated, index built, pages rendered."""
+    instance.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
+        "PYTHONPATH": str(project),
         "HELPCENTER_CONTENT_DIR": str(content),
         "HELPCENTER_INDEX_DIR": str(instance / "index"),
         "HELPCENTER_CACHE_DIR": str(instance / "cache"),
@@ -203,14 +237,13 @@ def prepare(content: Path, instance: Path) -> dict[str, str]:
         "HELPCENTER_SEARCH_PAGE_LIMIT": "1000000 per minute",
     }
     for command in (["db", "upgrade"], ["index", "build"]):
-        subprocess.run([str(BIN / "helpcenter"), *command], env=env, check=True, capture_output=True)
+        subprocess.run([str(BIN / "helpcenter"), *command], env=env, cwd=project, check=True, capture_output=True)
     return env
 
 
 def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, port: int) -> None:
-    """Start both servers over one content tree, load every page, print the table."""
+    """Start the servers over one content tree (ports ``port`` to ``port + 2``), load every page, print the table."""
     instance = work / f"instance-{name.split()[0]}"
-    instance.mkdir()
     env = prepare(content, instance)
     articles, searches = sample_pages(content, args.pages)
     floor = Target(["/"], app=False)
@@ -226,12 +259,19 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
     }
     minimal = Server("benchmarks.minimal:app", env, port, instance / "minimal.log")
     app = Server("helpcenter.wsgi:app", env, port + 1, instance / "app.log")
+    before = None
+    if args.before_tree:
+        before_env = prepare(content, instance / "before", args.before_tree)
+        before = Server("helpcenter.wsgi:app", before_env, port + 2, instance / "before.log", args.before_tree)
 
     shutil.rmtree(instance / "cache")
     cold = app.start("/readyz")
     app.stop()
     warm = app.start("/readyz")
     minimal.start("/")
+    if before:
+        before.start("/readyz")
+    servers = [app, before] if before else [app]
     try:
         for target in pages.values():
             if target.app:
@@ -242,27 +282,41 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
                     )
                 target.paths[:] = answered
         results: dict[str, Load] = {}
+        earlier: dict[str, Load] = {}
         floors: list[Load] = []
         for label, target in [*pages.items(), ("minimal page", floor)]:
-            base = (app if target.app else minimal).base
-            wrk(base, target, args.warmup, args.connections, instance)
-            load = wrk(base, target, args.seconds, args.connections, instance)
-            if target.app:
-                results[label] = load
-            else:
-                floors.append(load)
+            if not target.app:
+                wrk(minimal.base, target, args.warmup, args.connections, instance)
+                floors.append(wrk(minimal.base, target, args.seconds, args.connections, instance))
+                continue
+            for server in servers:
+                wrk(server.base, target, args.warmup, args.connections, instance)
+            loads: dict[Server, list[Load]] = {server: [] for server in servers}
+            for _ in range(args.rounds if before else 1):
+                for server in servers:
+                    loads[server].append(wrk(server.base, target, args.seconds, args.connections, instance))
+            results[label] = Load.mean(loads[app])
+            if before:
+                earlier[label] = Load.mean(loads[before])
         memory = app.worker_memory()
     finally:
-        app.stop()
-        minimal.stop()
+        for server in (app, minimal, before):
+            if server:
+                server.stop()
 
     base_rps = sum(load.rps for load in floors) / len(floors)
     print(f"\n{name}: {args.seconds} s per page, wrk -t1 -c{args.connections}, gunicorn 2 sync workers")
-    print(f"{'page':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
+    compared = f"{'before':>8}{'now/then':>10}" if before else ""
+    print(f"{'page':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}{compared}")
     for label, load in [("minimal page", Load(base_rps, floors[0].p50_ms, floors[0].p99_ms, 0)), *results.items()]:
+        then = earlier.get(label)
+        compared = f"{then.rps:>8.0f}{load.rps / then.rps:>10.0%}" if then else ""
         print(
             f"{label:<16}{load.rps:>10.0f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.rps / base_rps:>8.0%}{load.errors:>8}"
+            + compared
         )
+    if before:
+        print(f"before: {args.before} (req/s, mean of {args.rounds} runs taken in turn with the current tree's)")
     print(f"minimal page before / after: {floors[0].rps:.0f} / {floors[-1].rps:.0f} req/s")
     print("cookie: a returning reader's request, answered by Flask from the pages it keeps;")
     print("search, new: every request a search never asked before (nothing kept can answer it)")
@@ -281,17 +335,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=300, help="different articles and searches to cycle through")
     parser.add_argument("--tree", choices=("demo", "tldr", "both"), default="both")
     parser.add_argument("--port", type=int, default=8710)
+    parser.add_argument("--before", metavar="REV", help="also load the help centre as it was at this git revision")
+    parser.add_argument("--rounds", type=int, default=3, help="with --before: runs of each page on each tree")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
         work = Path(tmp)
+        args.before_tree = checkout(args.before, work) if args.before else None
         if args.tree in ("demo", "both"):
             bench_tree("demo site", PROJECT / "content", work, args, args.port)
         if args.tree in ("tldr", "both"):
             counts = unpack_as_content(work / "tldr")
             print(f"\ntldr corpus: {sum(counts.values())} pages {counts}")
-            bench_tree("tldr corpus", work / "tldr", work, args, args.port + 2)
+            bench_tree("tldr corpus", work / "tldr", work, args, args.port + 3)
             loading_scale(work / "tldr", work)
 
 

@@ -38,7 +38,7 @@ class PublicPages:
         if environ.get("REQUEST_METHOD") == "GET" and not any(name in environ for name in _PERSONAL):
             page = self.store.get(page_key(environ, self.content.get().fingerprint))
             if page is not None and page.shared:
-                response = page.response(accepts_gzip(environ))
-                response.headers.extend(self.headers(environ))
-                return response(environ, start_response)
+                headers, body = page.wsgi(accepts_gzip(environ))
+                start_response("200 OK", headers + self.headers(environ))
+                return [body]
         return self.wsgi_app(environ, start_response)

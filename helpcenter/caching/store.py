@@ -7,7 +7,7 @@ import gzip
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Response
 
@@ -34,6 +34,7 @@ class CachedPage:
     shared: bool = False
     note: Hashable = None
     gzipped: bytes | None = None
+    _wsgi_headers: dict[bool, list[tuple[str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, body: bytes, mimetype: str, headers, **facts) -> CachedPage:
@@ -51,6 +52,14 @@ class CachedPage:
         if gzip_ok and self.gzipped is not None:
             return Response(self.gzipped, mimetype=self.mimetype, headers=[*self.headers, GZIP])
         return Response(self.body, mimetype=self.mimetype, headers=list(self.headers))
+
+    def wsgi(self, gzip_ok: bool) -> tuple[list[tuple[str, str]], bytes]:
+        """The headers and body of :meth:`response` as WSGI sends them, worked out once per page and encoding."""
+        packed = gzip_ok and self.gzipped is not None
+        headers = self._wsgi_headers.get(packed)
+        if headers is None:
+            headers = self._wsgi_headers[packed] = self.response(packed).headers.to_wsgi_list()
+        return list(headers), self.gzipped if packed else self.body
 
 
 class PageStore:

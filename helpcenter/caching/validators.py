@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -83,7 +84,13 @@ def revalidating(environ: dict) -> bool:
 def accepts_gzip(environ: dict) -> bool:
     """Whether the client takes gzipped bodies."""
     header = environ.get("HTTP_ACCEPT_ENCODING", "")
-    return "gzip" in header and parse_accept_header(header)["gzip"] > 0
+    return "gzip" in header and _takes_gzip(header)
+
+
+@lru_cache(maxsize=256)
+def _takes_gzip(header: str) -> bool:
+    # Browsers send a handful of distinct values: each is parsed once per worker.
+    return parse_accept_header(header)["gzip"] > 0
 
 
 def page_headers(private: bool, etag: str | None = None, last_modified: dt.datetime | None = None) -> list:
