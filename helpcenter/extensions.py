@@ -42,6 +42,8 @@ def init_limiter(app: Flask) -> None:
     ``Limiter._check_request_limit`` being its before-request hook.
     """
     limiter.init_app(app)
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return  # turned off: the limiter adds no hook at all
     hooks = app.before_request_funcs[None]
     check = _hook(hooks, getattr(limiter, "_check_request_limit", None), "flask_limiter.Limiter._check_request_limit")
     views = app.view_functions

@@ -54,3 +54,10 @@ def test_debug_and_testing_get_a_throwaway_key(monkeypatch):
     assert create_app({"TESTING": True, "DATABASE_URL": "sqlite://"}).secret_key
     monkeypatch.setenv("FLASK_DEBUG", "1")
     assert create_app({"DATABASE_URL": "sqlite://"}).secret_key
+
+
+def test_the_site_serves_with_rate_limits_turned_off(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=False, SEARCH_PAGE_LIMIT="1 per hour")
+    client = app.test_client()
+    answers = [client.get("/en/search?q=password").status_code for _ in range(3)]
+    assert answers == [200, 200, 200]
