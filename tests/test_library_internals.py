@@ -1,7 +1,8 @@
 """Our adjustments of libraries' private internals: each fails loudly when the internal changes.
 
-Flask-Limiter's before-request check and Flask-Login's remember-cookie hook
-are adjusted in ``helpcenter/extensions.py`` for speed.  An upgrade that
+Flask-Limiter's before-request check, limits' in-memory storage and
+Flask-Login's remember-cookie hook are adjusted in ``helpcenter/extensions.py``
+for speed.  An upgrade that
 renames or reshapes either must stop the app at start-up with a message
 naming the internal, never undo the adjustment silently.  (Whoosh's postings
 internals are guarded in ``tests/test_search_internals.py``.)
@@ -9,12 +10,16 @@ internals are guarded in ``tests/test_search_internals.py``.)
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from limits.storage import MemoryStorage
 
 from helpcenter import create_app
-from helpcenter.extensions import LibraryChanged, limiter, login_manager
+from helpcenter.extensions import LibraryChanged, SweptMemoryStorage, limiter, login_manager
 
 SETTINGS = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": "sqlite://"}
 
@@ -57,4 +62,49 @@ def upgrade(monkeypatch, owner, internal, hooks, *, keep_the_name: bool) -> None
 def test_a_changed_library_stops_the_app_saying_which_internal(monkeypatch, owner, internal, hooks, keep_the_name):
     upgrade(monkeypatch, owner, internal, hooks, keep_the_name=keep_the_name)
     with pytest.raises(LibraryChanged, match=rf"{owner.__name__}\.{internal} is no longer a request hook"):
+        create_app(SETTINGS)
+
+
+class CountedTimer(threading.Timer):
+    started = 0
+
+    def start(self) -> None:
+        CountedTimer.started += 1
+        super().start()
+
+
+def timers_started(monkeypatch, storage_class) -> int:
+    """Threads started while a limit is counted five times, 30 ms apart (longer than the library's timer lives)."""
+    storage = storage_class("memory://")
+    monkeypatch.setattr(threading, "Timer", CountedTimer)
+    CountedTimer.started = 0
+    for _ in range(5):
+        storage.incr("search/127.0.0.1", expiry=60)
+        time.sleep(0.03)
+    assert storage.get("search/127.0.0.1") == 5
+    return CountedTimer.started
+
+
+def test_counting_a_limit_in_memory_starts_no_thread(monkeypatch):
+    assert timers_started(monkeypatch, MemoryStorage) >= 3, "the library's own storage starts a timer on a count"
+    assert timers_started(monkeypatch, SweptMemoryStorage) == 0
+
+
+def test_expired_limits_are_swept_by_the_requests_that_count(monkeypatch):
+    storage = SweptMemoryStorage("memory://")
+    monkeypatch.setattr(storage, "SWEEP_EVERY", 0.0)
+    storage.incr("vote/a", expiry=0.01)
+    time.sleep(0.02)
+    storage.incr("vote/b", expiry=60)
+    assert set(storage.storage) == {"vote/b"}, "the expired counter was swept without being read"
+
+
+def test_the_app_counts_its_limits_in_the_swept_storage():
+    create_app(SETTINGS)
+    assert type(limiter.storage) is SweptMemoryStorage
+
+
+def test_a_changed_memory_storage_stops_the_app(monkeypatch):
+    monkeypatch.delattr(MemoryStorage, "_MemoryStorage__schedule_expiry")
+    with pytest.raises(LibraryChanged, match="MemoryStorage._MemoryStorage__schedule_expiry is gone"):
         create_app(SETTINGS)

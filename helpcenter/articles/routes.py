@@ -209,32 +209,37 @@ def search(lang: str):
     A results page is kept for the index generation it was found in (popular
     searches are asked again and again); every search is counted all the same.
     """
-    library = current_library()
-    products = library.products(lang)
-    context = {
-        "query": request.args.get("q", ""),
-        "sections": SECTIONS,
-        "products": products,
-        "product_names": {slug: product.page.title if product else slug for slug, product in products},
-        "alternates": all_languages(),
-    }
     try:
         wanted = search_request(request.args, lang=lang, languages=current_app.config["LANGUAGES"], default_lang=lang)
     except InvalidSearch as error:
-        return render_template("articles/search.html", invalid=error.param, **context), 400
+        return render_template("articles/search.html", invalid=error.param, **_search_context(lang)), 400
     g.page_query = {
         name: value
         for name, value in (("q", wanted.text), ("section", wanted.section), ("product", wanted.product))
         if value
     } | ({"page": wanted.page} if wanted.page > 1 else {})
-    context.update(wanted=wanted, query=wanted.text)
     if not wanted.text:
-        return render_template("articles/search.html", results=None, **context)
-    page = remembered((search_service().generation(), wanted), lambda: _results_page(wanted, context))
+        return render_template("articles/search.html", results=None, **_search_context(lang, wanted))
+    page = remembered(
+        (search_service().generation(), wanted), lambda: _results_page(wanted, _search_context(lang, wanted))
+    )
     if not isinstance(page, CachedPage):
         return page
     count_search(lang, wanted.text, page.note)
     return respond(page)
+
+
+def _search_context(lang: str, wanted=None) -> dict:
+    """What the search page shows besides results (worked out only when the page is rendered, not kept)."""
+    products = current_library().products(lang)
+    return {
+        "query": wanted.text if wanted else request.args.get("q", ""),
+        "wanted": wanted,
+        "sections": SECTIONS,
+        "products": products,
+        "product_names": {slug: product.page.title if product else slug for slug, product in products},
+        "alternates": all_languages(),
+    }
 
 
 def _results_page(wanted, context: dict):
