@@ -292,8 +292,8 @@ def bench_tree(name: str, content: Path, work: Path, args: argparse.Namespace, p
             for server in servers:
                 wrk(server.base, target, args.warmup, args.connections, instance)
             loads: dict[Server, list[Load]] = {server: [] for server in servers}
-            for _ in range(args.rounds if before else 1):
-                for server in servers:
+            for round_ in range(args.rounds if before else 1):
+                for server in servers if round_ % 2 == 0 else servers[::-1]:  # neither always goes first
                     loads[server].append(wrk(server.base, target, args.seconds, args.connections, instance))
             results[label] = Load.mean(loads[app])
             if before:
