@@ -395,7 +395,7 @@ def _write_term(writer, codec: W3Codec, btext: bytes, docnums: list[int], weight
 
     The same bytes, block by block, with a fraction of the calls: Whoosh's writer checks and
     counts each posting on its own, and these calls were a third of writing an index
-    (tests/test_search_index.py compares the files with those of Whoosh's writer).
+    (tests/test_search_internals.py compares the files with those of Whoosh's writer).
     """
     postfile = writer._postfile
     limit, compression = codec._blocklimit, codec._compression
@@ -403,15 +403,18 @@ def _write_term(writer, codec: W3Codec, btext: bytes, docnums: list[int], weight
     parts = [WHOOSH3_HEADER_MAGIC]
     count = len(docnums)
     for start in range(0, count, limit):
-        ids = docnums[start : start + limit]
-        stored = array("f", weights[start : start + limit])
-        top = 0
-        for weight in weights[start : start + limit]:
-            if weight > top:
-                top = weight
-        if all(weight == 1.0 for weight in stored):
+        # Most terms fill one block: their lists are taken as they are.
+        ids = docnums if count <= limit else docnums[start : start + limit]
+        given = weights if count <= limit else weights[start : start + limit]
+        stored = array("f", given)
+        # The first of the highest weights, or 0 (Whoosh's writer keeps a weight above the highest so far).
+        top = max(given)
+        if not top > 0:
+            top = 0
+        size = len(stored)
+        if stored.count(1.0) == size:
             mini_weights = None
-        elif all(weight == stored[0] for weight in stored):
+        elif stored.count(stored[0]) == size:
             mini_weights = stored[0]
         else:
             mini_weights = tuple(stored)
@@ -421,7 +424,9 @@ def _write_term(writer, codec: W3Codec, btext: bytes, docnums: list[int], weight
         if terminfo._minid is None:
             terminfo._minid = ids[0]
         terminfo._maxid = ids[-1]
-        deltas = (ids[0], *(after - before for before, after in zip(ids, ids[1:], strict=False)))
+        deltas = (
+            (ids[0], *(after - before for before, after in zip(ids, ids[1:], strict=False))) if size > 1 else (ids[0],)
+        )
         data = pickle.dumps((deltas, mini_weights, None), 2)
         if compression:
             data = zlib.compress(data, compression)
