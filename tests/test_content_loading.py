@@ -75,6 +75,14 @@ BODIES = [
     "1. first\n2. second\n\n* other\n* list",
     "[TOC]\n\n## One\n\n## Two",
     "Mixed: `{{path}}`, a | pipe, ~home, and {braces}.",
+    "Escaped \\*stars\\*, &amp; &copy; entities, *em*, __strong__ and snake_case_words.",
+    "A line broken with two spaces  \nthere.",
+    "A line broken with a tab\t\nthere.",
+    "A line broken before a CRLF  \r\nthere.",
+    "Only __strong__ and snake_case_words.",
+    "More at <https://example.com/page>, mail <help@example.com>, <b>bold</b> and <!-- a comment -->.",
+    "![a picture](../assets/pic.png) and ![ref][pic] and [ref link][doc] and [doc].\n\n[pic]: ../assets/p.png\n[doc]: other.md",
+    "Only words here, no mark at all.",
 ]
 
 

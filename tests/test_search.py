@@ -7,7 +7,7 @@ import pytest
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
 from helpcenter.search import SearchRequest, SearchService, build
-from helpcenter.search.analysis import fold, word_terms
+from helpcenter.search.analysis import WORD, fold, index_terms, text_analyzer, word_terms
 from helpcenter.search.typos import allowed_typos, typo_distance
 
 SEARCH_CONTENT = Path(__file__).resolve().parent / "search_content"
@@ -44,6 +44,24 @@ def test_fold_removes_accents_and_ligatures():
     assert fold("Größe") == "Grosse"
     assert fold("cœur") == "coeur"
     assert fold("notificações") == "notificacoes"
+
+
+#: Words with what each step of the analysis changes: case, accents, elisions, parts, mnemonics, stops.
+TRICKY_WORDS = (
+    "L'alerte dell'allerta dev'essere aujourd'hui qu'il node.js x_y.z commit_message [c]reate E[x]tract "
+    "don’t Éclair Größe İstanbul ǅemal the les une und einen una um notificações 2.5 e.g Straße"
+)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_words_are_read_for_the_index_as_the_analyser_reads_them(library, lang):
+    words = set(WORD.findall(TRICKY_WORDS))
+    for page in library.all_pages([lang]):
+        words.update(WORD.findall(f"{page.title} {page.text}"))
+    for word in sorted(words):
+        lowered = word.lower()
+        expected = tuple(token.text for token in text_analyzer(lang)(lowered, mode="index"))
+        assert index_terms(lang, lowered) == expected, word
 
 
 @pytest.mark.parametrize(

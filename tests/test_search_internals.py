@@ -20,6 +20,7 @@ from whoosh.index import TOC
 
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
+from helpcenter.search import store
 from helpcenter.search.ranking import leaf_postings
 from helpcenter.search.schema import indexed_page, read_document, schema, searchable
 from helpcenter.search.store import postings_codec, write_segment
@@ -198,3 +199,50 @@ def test_the_writer_writes_what_whooshs_writer_writes(tmp_path):
     assert index_contents(ours) == index_contents(theirs)
     assert not (ours / "MAIN.tmp").exists(), "the codec's scratch folder was left behind"
     assert sorted(path.name for path in ours.glob("*.toc")) == ["_MAIN_1.toc"]
+
+
+def _write_through_whooshs_field_writer(writer, codec, btext, docnums, weights):
+    """What ``store._write_term`` stands for: Whoosh's own calls, one posting at a time."""
+    writer.start_term(btext)
+    for docnum, weight in zip(docnums, weights, strict=True):
+        writer.add(docnum, weight, b"", 0)
+    writer.finish_term()
+
+
+def test_postings_are_written_with_the_bytes_of_whooshs_field_writer(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ix = whoosh_index.create_in(str(scratch), schema("en"))
+    codec = postings_codec()
+    writer = codec.field_writer(ix.storage, codec.new_segment(ix.storage, ix.indexname))
+    for owner, name in ((writer, "_postfile"), (writer, "_tindex"), (writer, "_fieldid")):
+        internal(owner, name)
+    for name in ("_blocklimit", "_compression"):
+        internal(codec, name)
+    for name in ("_weight", "_df", "_maxweight", "_minid", "_maxid", "set_extent", "to_bytes"):
+        internal(whoosh3.W3TermInfo(), name)
+    internal(whoosh3, "WHOOSH3_HEADER_MAGIC")
+    writer.close()
+    ix.close()
+    # Terms in one, a few, exactly a block's worth and several blocks of documents, weights equal or not.
+    library = load_library(SEARCH_CONTENT, LANGUAGES)
+    page = next(indexed_page(page) for page in library.all_pages(["en"]) if searchable(page))
+    pages = [
+        page._replace(
+            id=f"tutorials/many/{number}",
+            title=f"{page.title} alpha{number % 7} beta{number % 128} gamma{number // 128}",
+            text=f"{page.text} {'every ' * (1 + number % 3)} delta{number % 2}",
+        )
+        for number in range(300)
+    ]
+    written = {}
+    for name, write_term in (("ours", store._write_term), ("theirs", _write_through_whooshs_field_writer)):
+        monkeypatch.setattr(store, "_write_term", write_term)
+        path = tmp_path / name
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), schema("en"))
+        write_segment(ix, ((fields, {"content": terms}) for fields, terms in map(read_document, pages)))
+        ix.close()
+        written[name] = {file.suffix: file.read_bytes() for file in path.iterdir() if file.suffix in (".pst", ".trm")}
+    assert sorted(written["ours"]) == [".pst", ".trm"]
+    assert written["ours"] == written["theirs"]

@@ -8,6 +8,7 @@ nothing an editor pastes can put script on a page.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import posixpath
 import re
@@ -181,6 +182,28 @@ EXTENSIONS: dict[str, Callable[[str], bool]] = {
     "pymdownx.tasklist": lambda body: "[ ]" in body or "[x]" in body or "[X]" in body,
     "pymdownx.tilde": lambda body: "~" in body,
 }
+#: Python-Markdown's inline patterns, each with a test of whether a body may use it: a pattern is
+#: tried on every piece of text of a page, and most pages can match few of them (a pattern not
+#: listed here is always tried).  The tests look for what each pattern starts with; the text
+#: pieces are parts of the body, tabs expanded ("\t\n" may end a line with a break).
+INLINE_PATTERNS: dict[str, Callable[[str], bool]] = {
+    "backtick": lambda body: "`" in body,
+    "escape": lambda body: "\\" in body,
+    "footnote": lambda body: "[^" in body,
+    "reference": lambda body: "[" in body,
+    "link": lambda body: "[" in body,
+    "image_link": lambda body: "![" in body,
+    "image_reference": lambda body: "![" in body,
+    "short_reference": lambda body: "[" in body,
+    "short_image_ref": lambda body: "![" in body,
+    "autolink": lambda body: "<" in body,
+    "automail": lambda body: "<" in body,
+    "linebreak": lambda body: "  \n" in body or "\t" in body or "\r" in body,
+    "html": lambda body: "<" in body,
+    "entity": lambda body: "&" in body,
+    "em_strong": lambda body: "*" in body or "_" in body,
+    "delimiter": lambda body: "~" in body,
+}
 _EXTENSION_CONFIGS = {
     "codehilite": {"css_class": "highlight", "guess_lang": False},
     "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
@@ -196,7 +219,16 @@ class MarkdownRenderer:
 
     def __init__(self, languages: frozenset[str] | set[str]) -> None:
         self._languages = frozenset(languages)
-        self._converters: dict[tuple[str, ...], tuple[markdown.Markdown, _LinkResolver]] = {}
+        self._converters: dict[tuple[str, ...], tuple] = {}
+        # Per converter and set of patterns a body may use: the inline patterns, in Markdown's order.
+        self._patterns: dict[tuple[tuple[str, ...], tuple[bool, ...]], list] = {}
+        # Made once: its rules cost more to set up than a page costs to clean.
+        self._sanitiser = nh3.Cleaner(
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes=_URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
 
     def _converter(self, body: str) -> tuple[markdown.Markdown, _LinkResolver]:
         """The Markdown converter with the extensions ``body`` may use, made once."""
@@ -211,12 +243,30 @@ class MarkdownRenderer:
             links = _LinkResolver(md, self._languages)
             # After inline processing so that links exist as elements.
             md.treeprocessors.register(links, "helpcenter_links", 1)
-            # Python-Markdown's inline processor looks each pattern up in a registry at every
-            # step; the same patterns in a list, in the same order, give the same HTML an
-            # eighth faster (tests/test_content_loading.py compares with Markdown left as is).
-            md.treeprocessors["inline"].inlinePatterns = list(md.inlinePatterns)
-            converter = self._converters[used] = (md, links)
-        return converter
+            # The block parser goes through its processors for every block, and the tree is
+            # asked for every element whether its tag is a block: a tuple of the processors in
+            # their order, and the answers kept, give the same HTML with less work.
+            md.parser.blockprocessors = tuple(md.parser.blockprocessors)
+            md.is_block_level = functools.lru_cache(maxsize=1024)(md.is_block_level)
+            patterns = list(md.inlinePatterns)
+            gates = {
+                md.inlinePatterns.get_index_for_name(name): test
+                for name, test in INLINE_PATTERNS.items()
+                if name in md.inlinePatterns
+            }
+            converter = self._converters[used] = (md, links, patterns, gates)
+        # Python-Markdown's inline processor looks each pattern up in a registry at every step;
+        # the patterns the body may use in a list, in the same order, give the same HTML faster
+        # (tests/test_content_loading.py compares with Markdown left as is).
+        md, links, patterns, gates = converter
+        may_use = tuple(test(body) for test in gates.values())
+        key = (used, may_use)
+        chosen = self._patterns.get(key)
+        if chosen is None:
+            skipped = {index for index, use in zip(gates, may_use, strict=True) if not use}
+            chosen = self._patterns[key] = [pattern for index, pattern in enumerate(patterns) if index not in skipped]
+        md.treeprocessors["inline"].inlinePatterns = chosen
+        return md, links
 
     def render(self, body: str, *, lang: str, page_id: str) -> Rendered:
         """Render ``body`` of page ``page_id`` in ``lang`` to sanitised HTML."""
@@ -226,13 +276,7 @@ class MarkdownRenderer:
         links.lang, links.page_id = lang, page_id
         links.links, links.assets = [], []
         raw_html = md.convert(body)
-        safe_html = nh3.clean(
-            raw_html,
-            tags=_ALLOWED_TAGS,
-            attributes=_ALLOWED_ATTRIBUTES,
-            url_schemes=_URL_SCHEMES,
-            link_rel="noopener noreferrer",
-        )
+        safe_html = self._sanitiser.clean(raw_html)
         return Rendered(
             html=safe_html,
             text=html_text(safe_html),

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -308,11 +309,52 @@ def read_word(lang: str, token: str) -> Word:
     if word is None:
         lowered = token.lower()
         word = read[token] = Word(
-            tuple(token.text for token in text_analyzer(lang)(lowered, mode="index")),
+            index_terms(lang, lowered),
             _sequence_word(lang, lowered),
             normal_word(lowered),
         )
     return word
+
+
+def index_terms(lang: str, text: str) -> tuple[str, ...]:
+    """The terms :func:`text_analyzer` gives ``text`` while indexing, without its token stream.
+
+    The same steps as its tokenizer and filters, in their order, on plain
+    strings: the stream's generators and tokens took most of the time of
+    reading a word (tests/test_search_internals.py compares the two).
+    """
+    prefixes = frozenset(ELISIONS.get(lang, ()))
+    joiners = _WORD_JOINERS[lang in ELISIONS]
+    stops, stem = stop_words(lang), stem_function(lang)
+    terms: list[str] = []
+    for match in WORD.finditer(text):
+        word = normal_word(match.group(0).lower())
+        head, apostrophe, rest = word.partition("'")
+        if apostrophe and rest and head in prefixes:
+            word = rest
+        forms = [word]
+        if any(joiner in word for joiner in joiners):
+            forms += [part for part in _joiners_pattern(joiners).split(word) if part and part != word]
+        for form in forms:
+            if form in stops:
+                continue
+            folded = fold(form)
+            first = stem(form)
+            terms.append(first)
+            folded_stem = stem(folded) if folded != form else first
+            if folded_stem != first:
+                terms.append(folded_stem)
+            terms.append(EXACT + folded)
+    return tuple(terms)
+
+
+#: The marks that join the parts of a word (see :class:`WordPartsFilter`), without and with elisions.
+_WORD_JOINERS = ("._", "._'")
+
+
+@functools.cache
+def _joiners_pattern(joiners: str) -> re.Pattern:
+    return WordPartsFilter(joiners).split
 
 
 def _read_words(lang: str) -> dict[str, Word]:
@@ -339,13 +381,29 @@ def read_page(lang: str, parts: list[str]) -> ReadPage:
     by :data:`SEGMENT_SEPARATOR` (see :func:`weighted_terms`).
     """
     read = _read_words(lang)
-    sequence, written, weighed = [], set(), []
+    sequence, written = [], set()
+    found: dict[str, list] = {}
     for index, part in enumerate(parts):
-        words = [read.get(token) or read_word(lang, token) for token in WORD.findall(part)]
+        tokens = WORD.findall(part)
+        words = [read.get(token) or read_word(lang, token) for token in tokens]
         sequence.append([word.in_sequence for word in words])
-        written.update(word.written for word in words)
-        weighed.append((_part_boost(index), [word.terms for word in words]))
-    return ReadPage(_weigh(weighed), sequence, len(sequence[-1]) if sequence else 0, written)
+        boost = _part_boost(index)
+        # Each distinct word once, with how often the part has it: the boosts are small powers
+        # of two, so the weights are the very sums that adding them one by one gives.
+        by_token = dict(zip(tokens, words, strict=True))
+        for token, count in Counter(tokens).items():
+            word = by_token[token]
+            written.add(word.written)
+            weight = boost * count
+            for term in word.terms:
+                entry = found.get(term)
+                if entry is None:
+                    found[term] = [count, weight]
+                else:
+                    entry[0] += count
+                    entry[1] += weight
+    terms = {term: (entry[0], entry[1]) for term, entry in found.items()}
+    return ReadPage(terms, sequence, len(sequence[-1]) if sequence else 0, written)
 
 
 @functools.cache
@@ -370,7 +428,7 @@ def _tokens(lang: str):
     chain = SegmentTokenizer() | LowercaseFilter() | NormalWordFilter()
     if lang in ELISIONS:
         chain = chain | ElisionFilter(ELISIONS[lang])
-    return chain | WordPartsFilter("._'" if lang in ELISIONS else "._")
+    return chain | WordPartsFilter(_WORD_JOINERS[lang in ELISIONS])
 
 
 @functools.cache
