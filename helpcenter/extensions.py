@@ -42,6 +42,8 @@ def init_limiter(app: Flask) -> None:
     ``Limiter._check_request_limit`` being its before-request hook.
     """
     limiter.init_app(app)
+    if not limiter.enabled:
+        return  # a disabled limiter checks nothing (and hooks nothing)
     hooks = app.before_request_funcs[None]
     check = _hook(hooks, getattr(limiter, "_check_request_limit", None), "flask_limiter.Limiter._check_request_limit")
     views = app.view_functions
