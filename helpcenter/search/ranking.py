@@ -348,9 +348,12 @@ def closeness(
     own, as rare as the rarer of the two, scored like the others (BM25, each
     occurrence weighing as much as the part of the page it is in).  And the
     longest run of typed words that a document has in a row, that way, adds
-    the weight of each of its links once: the page that has the line ranks
-    above pages that have its pieces in several places.  Stop words count
-    here as links of a run.
+    the weight of each of its links times the link's place in the run (the
+    second link twice, the third three times): the page that has the line
+    ranks above pages that have its pieces in several places, and a run of
+    several words says more than a pair met by chance (words picked from a
+    page's summary often stand next to each other on another page).  Stop
+    words count here as links of a run.
     """
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
     if not documents or len(loose) < 2:
@@ -394,19 +397,23 @@ def closeness(
         for part, text in enumerate(view.sequence_parts(docnum)):
             weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
             marks = _marks(f" {text} ", typed, starts, clauses_of)
-            # runs[position][index]: the weight of the run of typed words ending there with that word.
-            runs: dict[int, dict[int, float]] = {}
+            # runs[position][index]: the weight and the number of links of the run of typed words
+            # ending there with that word.
+            runs: dict[int, dict[int, tuple[float, int]]] = {}
             for position in sorted(marks):
-                ending: dict[int, float] = {}
+                ending: dict[int, tuple[float, int]] = {}
                 for index in marks[position]:
-                    best = 0.0
+                    best, count = 0.0, 0
                     if index:
                         for step in steps:
                             if index - 1 in marks.get(position - step, ()):
                                 together[index - 1] += weight
-                                best = runs[position - step].get(index - 1, 0.0) + links[index - 1][0]
+                                before, count = runs[position - step].get(index - 1, (0.0, 0))
+                                count += 1
+                                # The longer the run, the surer it is the line typed, not a chance pair.
+                                best = before + links[index - 1][0] * count
                                 break
-                    ending[index] = best
+                    ending[index] = (best, count)
                     longest = max(longest, best)
                 runs[position] = ending
         norm = norms[docnum]
