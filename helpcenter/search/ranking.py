@@ -45,6 +45,9 @@ PHRASE_WEIGHT = 3.0
 #: The weight of two words typed next to each other that a document has next to each other:
 #: as a word found as typed.
 NEIGHBOURS_WEIGHT = 3.0
+#: What a pair of neighbours weighs as a term of its own, beside the run it is part of: words
+#: picked from a summary are often neighbours on another page by chance; a run of them is not.
+PAIR_SHARE = 0.5
 #: Two words count as neighbours up to this many places apart (one word left out, or added).
 NEIGHBOURS_DISTANCE = 2
 #: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
@@ -346,7 +349,8 @@ def closeness(
     Two words typed next to each other that a document has next to each
     other (or one word apart, in the same order) count as a term of their
     own, as rare as the rarer of the two, scored like the others (BM25, each
-    occurrence weighing as much as the part of the page it is in).  And the
+    occurrence weighing as much as the part of the page it is in), at
+    :data:`PAIR_SHARE` of that weight.  And the
     longest run of typed words that a document has in a row, that way, adds
     the weight of each of its links times the link's place in the run (the
     second link twice, the third three times): the page that has the line
@@ -417,7 +421,7 @@ def closeness(
                     longest = max(longest, best)
                 runs[position] = ending
         norm = norms[docnum]
-        total = longest / (1 + norm) + sum(
+        total = longest / (1 + norm) + PAIR_SHARE * sum(
             weight * count / (count + norm)
             for (weight, counted), count in zip(links, together, strict=True)
             if counted and count
