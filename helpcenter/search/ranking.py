@@ -45,6 +45,9 @@ PHRASE_WEIGHT = 3.0
 #: The weight of two words typed next to each other that a document has next to each other:
 #: as a word found as typed.
 NEIGHBOURS_WEIGHT = 3.0
+#: What a pair of neighbours weighs as a term of its own, beside the run it is part of: words
+#: picked from a summary are often neighbours on another page by chance; a run of them is not.
+PAIR_SHARE = 0.5
 #: Two words count as neighbours up to this many places apart (one word left out, or added).
 NEIGHBOURS_DISTANCE = 2
 #: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
@@ -346,11 +349,15 @@ def closeness(
     Two words typed next to each other that a document has next to each
     other (or one word apart, in the same order) count as a term of their
     own, as rare as the rarer of the two, scored like the others (BM25, each
-    occurrence weighing as much as the part of the page it is in).  And the
+    occurrence weighing as much as the part of the page it is in), at
+    :data:`PAIR_SHARE` of that weight.  And the
     longest run of typed words that a document has in a row, that way, adds
-    the weight of each of its links once: the page that has the line ranks
-    above pages that have its pieces in several places.  Stop words count
-    here as links of a run.
+    the weight of each of its links times the link's place in the run (the
+    second link twice, the third three times): the page that has the line
+    ranks above pages that have its pieces in several places, and a run of
+    several words says more than a pair met by chance (words picked from a
+    page's summary often stand next to each other on another page).  Stop
+    words count here as links of a run.
     """
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
     if not documents or len(loose) < 2:
@@ -394,23 +401,27 @@ def closeness(
         for part, text in enumerate(view.sequence_parts(docnum)):
             weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
             marks = _marks(f" {text} ", typed, starts, clauses_of)
-            # runs[position][index]: the weight of the run of typed words ending there with that word.
-            runs: dict[int, dict[int, float]] = {}
+            # runs[position][index]: the weight and the number of links of the run of typed words
+            # ending there with that word.
+            runs: dict[int, dict[int, tuple[float, int]]] = {}
             for position in sorted(marks):
-                ending: dict[int, float] = {}
+                ending: dict[int, tuple[float, int]] = {}
                 for index in marks[position]:
-                    best = 0.0
+                    best, count = 0.0, 0
                     if index:
                         for step in steps:
                             if index - 1 in marks.get(position - step, ()):
                                 together[index - 1] += weight
-                                best = runs[position - step].get(index - 1, 0.0) + links[index - 1][0]
+                                before, count = runs[position - step].get(index - 1, (0.0, 0))
+                                count += 1
+                                # The longer the run, the surer it is the line typed, not a chance pair.
+                                best = before + links[index - 1][0] * count
                                 break
-                    ending[index] = best
+                    ending[index] = (best, count)
                     longest = max(longest, best)
                 runs[position] = ending
         norm = norms[docnum]
-        total = longest / (1 + norm) + sum(
+        total = longest / (1 + norm) + PAIR_SHARE * sum(
             weight * count / (count + norm)
             for (weight, counted), count in zip(links, together, strict=True)
             if counted and count
