@@ -28,6 +28,8 @@ class LibraryChanged(RuntimeError):
     """A library no longer has the internal that an adjustment of ours relies on."""
 
 
+#: What Flask-Limiter's decorator sets on the view it wraps (the view then checks its own limits).
+DECORATED = "__wrapper-limiter-instance"
 #: The private methods of limits' ``MemoryStorage`` that :class:`SweptMemoryStorage` replaces and calls.
 MEMORY_INTERNALS = ("_MemoryStorage__schedule_expiry", "_MemoryStorage__expire_events")
 
@@ -72,13 +74,16 @@ def _hook(hooks: list, function, internal: str):
 
 
 def init_limiter(app: Flask) -> None:
-    """Bind the limiter, which then checks every view but the kept public pages.
+    """Bind the limiter, whose before-request check then runs only where it has something to do.
 
-    Flask-Limiter works out on every request that a view has no limit, which
+    Flask-Limiter works out on every request which limits apply, which
     costs the public pages a fifth of their time; those pages (the views
     marked ``public_page`` by :func:`helpcenter.caching.cached_page`) have
-    none, so its check is skipped there.  Relies on
-    ``Limiter._check_request_limit`` being its before-request hook.
+    none, so its check is skipped there.  A view with limits of its own
+    (``@limiter.limit``) is checked by its decorator, and the hook, which
+    applies only default limits (the app has none), is skipped there too.
+    Relies on ``Limiter._check_request_limit`` being its before-request
+    hook and on the decorator marking its wrapper (:data:`DECORATED`).
     """
     limiter.init_app(app)
     if not app.config.get("RATELIMIT_ENABLED", True):
@@ -88,7 +93,8 @@ def init_limiter(app: Flask) -> None:
     views = app.view_functions
 
     def check_limited_views() -> None:
-        if not getattr(views.get(request.endpoint), "public_page", False):
+        view = views.get(request.endpoint)
+        if not getattr(view, "public_page", False) and getattr(view, DECORATED, None) != limiter:  # a weak proxy
             check()
 
     hooks[hooks.index(check)] = check_limited_views

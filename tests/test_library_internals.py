@@ -19,7 +19,7 @@ from flask_login import LoginManager
 from limits.storage import MemoryStorage
 
 from helpcenter import create_app
-from helpcenter.extensions import LibraryChanged, SweptMemoryStorage, limiter, login_manager
+from helpcenter.extensions import DECORATED, LibraryChanged, SweptMemoryStorage, limiter, login_manager
 
 SETTINGS = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": "sqlite://"}
 
@@ -29,6 +29,14 @@ def test_the_limiter_check_runs_only_outside_the_public_pages():
     hooks = app.before_request_funcs[None]
     assert limiter._check_request_limit not in hooks, "the library's own check was replaced"
     assert any(hook.__name__ == "check_limited_views" for hook in hooks)
+
+
+def test_views_with_limits_of_their_own_are_checked_by_their_decorator_alone(app_factory):
+    app = app_factory(SEARCH_PAGE_LIMIT="2 per minute")
+    limited = [name for name, view in app.view_functions.items() if getattr(view, DECORATED, None) == limiter]
+    assert {"articles.search", "api.search", "tickets.new", "staff.login"} <= set(limited)
+    client = app.test_client()
+    assert [client.get("/en/search?q=x").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_remember_cookie_hook_is_gone():
