@@ -33,6 +33,7 @@ from pathlib import Path
 
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
+from helpcenter.library import search_tally
 from helpcenter.search.engine import WhooshSearchEngine
 from helpcenter.search.results import SearchRequest
 
@@ -212,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
             if ours < base:
                 failures.append({**dataclasses.asdict(query), "ours": ours_ids, "fts5": fts_ids})
 
+        search_tally(client.application).flush()  # the counts are written while their database still exists
         queries_file = root / "queries.json"
         queries_file.write_text(json.dumps([dataclasses.asdict(query) for query in queries]))
         probe = subprocess.run(
