@@ -33,7 +33,6 @@ from pathlib import Path
 
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
-from helpcenter.library import search_tally
 from helpcenter.search.engine import WhooshSearchEngine
 from helpcenter.search.results import SearchRequest
 
@@ -212,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
             ranks[("fts5", query.lang, query.kind)].append(base)
             if ours < base:
                 failures.append({**dataclasses.asdict(query), "ours": ours_ids, "fts5": fts_ids})
+
+        from helpcenter.library import search_tally  # here: the memory probe loads this module too
 
         search_tally(client.application).flush()  # the counts are written while their database still exists
         queries_file = root / "queries.json"
