@@ -10,13 +10,12 @@ cookie opens nothing once its session is over, however it is replayed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from sqlalchemy import Index, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from helpcenter.db import Base, UtcDateTime, utcnow
+from helpcenter.tokens import hash_token, new_token
 
 STAFF = "staff"
 CUSTOMER = "customer"
@@ -39,15 +38,11 @@ class LoginSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def open_session(db: Session, kind: str, subject: str, *, now: dt.datetime | None = None) -> str:
     """Begin a session for ``subject`` and return its token (never stored; only its hash is)."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
-    db.add(LoginSession(token_hash=_hash(token), kind=kind, subject=subject, created_at=now, last_seen_at=now))
+    token, token_hash = new_token(32)
+    db.add(LoginSession(token_hash=token_hash, kind=kind, subject=subject, created_at=now, last_seen_at=now))
     db.commit()
     return token
 
@@ -68,7 +63,7 @@ def live_session(
     if not token:
         return None
     now = now or utcnow()
-    row = db.scalars(select(LoginSession).filter_by(token_hash=_hash(token), kind=kind)).first()
+    row = db.scalars(select(LoginSession).filter_by(token_hash=hash_token(token), kind=kind)).first()
     if row is None or row.ended_at is not None:
         return None
     if now - row.created_at > lifetime or (idle is not None and now - row.last_seen_at > idle):
@@ -86,7 +81,7 @@ def end_session(db: Session, token: str | None, *, now: dt.datetime | None = Non
     if token:
         db.execute(
             update(LoginSession)
-            .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+            .where(LoginSession.token_hash == hash_token(token), LoginSession.ended_at.is_(None))
             .values(ended_at=now or utcnow())
         )
         db.commit()

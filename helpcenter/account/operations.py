@@ -10,8 +10,6 @@ membership comes from an organisation's domains or listed addresses.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from helpcenter.db import utcnow
 from helpcenter.login_sessions import CUSTOMER, open_session
+from helpcenter.tokens import hash_token, new_token
 
 from .models import (
     CustomerAddress,
@@ -38,16 +37,12 @@ def normal_address(email: str) -> str:
     return email.strip().lower()
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def new_sign_in_link(session: Session, email: str, *, now: dt.datetime | None = None) -> str:
     """Make a single-use sign-in link for ``email`` and return its token (the caller mails it and commits)."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_token(32)
     session.add(
-        SignInLink(token_hash=_hash(token), email=normal_address(email), created_at=now, expires_at=now + SIGN_IN_VALID)
+        SignInLink(token_hash=token_hash, email=normal_address(email), created_at=now, expires_at=now + SIGN_IN_VALID)
     )
     return token
 
@@ -60,7 +55,7 @@ def use_sign_in_link(session: Session, token: str, *, now: dt.datetime | None = 
     now = now or utcnow()
     if not token or len(token) > 100:
         return None
-    link = session.scalars(select(SignInLink).filter_by(token_hash=_hash(token))).first()
+    link = session.scalars(select(SignInLink).filter_by(token_hash=hash_token(token))).first()
     if link is None or link.used_at is not None or now > link.expires_at:
         return None
     link.used_at = now

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -11,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from helpcenter.db import increment_counters, utcnow
 from helpcenter.search.stats import Counts
+from helpcenter.tokens import hash_token
 
 from .models import ArticleFeedback, SearchCount
 
 
 def voter_key(session_token: str) -> str:
     """Hash a browser session's random token into the stored voter key."""
-    return hashlib.sha256(session_token.encode("utf-8")).hexdigest()
+    return hash_token(session_token)
 
 
 def record_feedback(

@@ -9,15 +9,14 @@ server-side sessions are ended.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpcenter.db import utcnow
 from helpcenter.login_sessions import STAFF, end_sessions
+from helpcenter.tokens import hash_token, new_token
 
 from .models import DECOY_HASH, ROLES, StaffUser
 
@@ -92,19 +91,14 @@ def _end_all_sessions(session: Session, user: StaffUser, now: dt.datetime) -> No
     end_sessions(session, STAFF, str(user.id), now=now)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def start_password_reset(session: Session, user: StaffUser, *, now: dt.datetime | None = None) -> str:
     """Forget the account's password, end its sessions, and return the token of its reset link.
 
     Only the token's hash is kept; the link works once, for :data:`RESET_VALID`.
     """
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token, user.reset_token_hash = new_token(32)
     user.forget_password()
-    user.reset_token_hash = _hash(token)
     user.reset_expires_at = now + RESET_VALID
     _end_all_sessions(session, user, now)
     session.commit()
@@ -115,11 +109,11 @@ def account_of_reset(session: Session, token: str, *, now: dt.datetime | None = 
     """The account whose reset link carries ``token``, while the link works; None otherwise."""
     if not token or len(token) > 100:
         return None
-    user = session.scalars(select(StaffUser).filter_by(reset_token_hash=_hash(token))).first()
+    user = session.scalars(select(StaffUser).filter_by(reset_token_hash=hash_token(token))).first()
     if user is None or user.reset_expires_at is None or (now or utcnow()) > user.reset_expires_at:
         return None
     # Found by its hash already; compared again so that the check does not hinge on the index alone.
-    return user if hmac.compare_digest(user.reset_token_hash, _hash(token)) else None
+    return user if hmac.compare_digest(user.reset_token_hash, hash_token(token)) else None
 
 
 def reset_password(session: Session, token: str, password: str, *, now: dt.datetime | None = None) -> StaffUser:

@@ -13,7 +13,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,6 +27,7 @@ from helpcenter.db import increment_counter, utcnow
 from helpcenter.outbox import Mail, enqueue
 from helpcenter.sla import NO_TARGET, Deadline, PolicySet, first_response_due, response_state
 from helpcenter.staff.models import StaffUser
+from helpcenter.tokens import hash_token, new_token
 
 from .models import STATUSES, DeflectionCount, Ticket, TicketEvent, TicketMessage, TicketRating
 
@@ -94,17 +94,6 @@ class TicketRequest:
     site_language: str
     #: The reference of a resolved ticket this one follows up, if any.
     follow_up_of: str = ""
-
-
-def new_token() -> tuple[str, str]:
-    """A random tracking token (192 bits) and the hash stored in its place."""
-    token = secrets.token_urlsafe(24)
-    return token, hash_token(token)
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a tracking token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def token_matches(ticket: Ticket, token: str | None) -> bool:
