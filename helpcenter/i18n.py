@@ -8,6 +8,8 @@ from babel import Locale
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from werkzeug.routing import BaseConverter
 
+from .security import local_target
+
 bp = Blueprint("i18n", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
@@ -76,12 +78,11 @@ def switch_language(lang: str):
     """Save the reader's choice of language and go to the same page in it."""
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Only a path on this site: never an open redirect.
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    target = local_target(request.args.get("next", ""))  # only a path on this site: never an open redirect
+    if target is None:
         target = f"/{lang}/"
     else:
+        parts = urlsplit(target)
         target = localised_path(parts.path, lang) + (f"?{parts.query}" if parts.query else "")
     response = redirect(target)
     response.set_cookie(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Flask, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -27,6 +29,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 health = Blueprint("health", __name__)
+
+
+def local_target(target: str | None, *prefixes: str) -> str | None:
+    """``target`` when it is a path on this site (starting with one of ``prefixes``, default ``/``), else None.
+
+    What a ``next`` parameter may send a reader to: never another site (a
+    scheme, a host, ``//`` or a backslash that browsers read as one).
+    """
+    if not target or "\\" in target or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith(prefixes or ("/",)):
+        return None
+    return target
 
 
 def cross_site() -> bool:

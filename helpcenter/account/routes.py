@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -19,6 +17,7 @@ from helpcenter.i18n import all_languages
 from helpcenter.jira import push_change
 from helpcenter.library import current_library, current_policies
 from helpcenter.outbox import deliver_in_background, enqueue
+from helpcenter.security import local_target
 from helpcenter.sla import response_state
 from helpcenter.tickets.models import STATUSES, Ticket
 from helpcenter.tickets.notifications import customer_reply_notice, signature_matches, status_mails
@@ -56,12 +55,7 @@ def private(response):
 
 def _safe_next(lang: str, target: str | None) -> str | None:
     """``target`` when it is a page of this site's Customer Area (or the ticket form) in ``lang``, else None."""
-    parts = urlsplit(target or "")
-    if not target or parts.scheme or parts.netloc or "\\" in target or target.startswith("//"):
-        return None
-    if parts.path.startswith((f"/{lang}/account/", f"/{lang}/tickets/new")):
-        return target
-    return None
+    return local_target(target, f"/{lang}/account/", f"/{lang}/tickets/new")
 
 
 def _sign_in_first(lang: str):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -31,6 +30,7 @@ from helpcenter.oncall.forms import AcknowledgeForm
 from helpcenter.oncall.queries import paging_state
 from helpcenter.outbox import deliver_in_background, enqueue
 from helpcenter.policy_text import PRIORITY_NAMES
+from helpcenter.security import local_target
 from helpcenter.sla import CATEGORIES, PRIORITIES
 from helpcenter.sla.reports import satisfaction, sla_report, targets_report
 from helpcenter.sla.targets import most_urgent
@@ -113,10 +113,7 @@ DEFAULT_DAYS = 30
 
 
 def _safe_next(target: str | None) -> str:
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/staff") and "\\" not in target:
-        return target
-    return url_for("staff.queue")
+    return local_target(target, "/staff") or url_for("staff.queue")
 
 
 def _posted_account() -> str:
