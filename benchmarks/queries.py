@@ -142,7 +142,9 @@ class _Language:
         self.frequency = Counter(word for page in self.pages for word in set(self.page_words[page.id]))
         self.vocabulary = {fold(word) for word in self.frequency}
         self.stops = stop_words(lang)
-        self.frequent = {word for word, _ in self.frequency.most_common(FREQUENT)}
+        # Ties broken by the word: the same seed makes the same queries in every process.
+        ranked = sorted(self.frequency.items(), key=lambda item: (-item[1], item[0]))
+        self.frequent = {word for word, _ in ranked[:FREQUENT]}
         # A line found on several pages identifies none of them.
         self.line_pages = Counter(fold(as_typed(line).lower()) for page in self.pages for line in set(lines_of(page)))
 
