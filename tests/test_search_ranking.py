@@ -94,3 +94,10 @@ def test_stop_words_typed_are_clauses_that_match_nothing_on_their_own():
     clauses = build_query("en", parse("show the help"))
     assert [(clause.place, clause.required) for clause in clauses] == [(0, True), (1, False), (2, True)]
     assert clauses[1].terms == () and clauses[1].words == frozenset({"the"})
+
+
+def test_words_typed_next_to_each_other_count_most_as_typed(service, library):
+    # Both have each word as typed; getacl has the words more often and is shorter, but next to
+    # each other only as "control list"; setacl has "control lists".
+    assert ids(search(service, library, "control lists"))[0] == "tutorials/tools/setacl"
+    assert ids(search(service, library, "control list"))[0] == "tutorials/tools/getacl"

@@ -48,6 +48,9 @@ NEIGHBOURS_WEIGHT = 3.0
 #: What a pair of neighbours weighs as a term of its own, beside the run it is part of: words
 #: picked from a summary are often neighbours on another page by chance; a run of them is not.
 PAIR_SHARE = 0.5
+#: What two neighbours weigh when one of them is an inflection of the word typed ("control list"
+#: for "control lists"), beside the words as typed: as for single words, the form typed says more.
+INFLECTED_SHARE = 0.5
 #: Two words count as neighbours up to this many places apart (one word left out, or added).
 NEIGHBOURS_DISTANCE = 2
 #: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
@@ -357,7 +360,9 @@ def closeness(
     ranks above pages that have its pieces in several places, and a run of
     several words says more than a pair met by chance (words picked from a
     page's summary often stand next to each other on another page).  Stop
-    words count here as links of a run.
+    words count here as links of a run.  A link where a word is only an
+    inflection of the one typed weighs :data:`INFLECTED_SHARE` of a link
+    between the words as typed.
     """
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
     if not documents or len(loose) < 2:
@@ -400,7 +405,7 @@ def closeness(
         longest = 0.0
         for part, text in enumerate(view.sequence_parts(docnum)):
             weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
-            marks = _marks(f" {text} ", typed, starts, clauses_of)
+            marks, exact = _marks(f" {text} ", typed, starts, clauses_of)
             # runs[position][index]: the weight and the number of links of the run of typed words
             # ending there with that word.
             runs: dict[int, dict[int, tuple[float, int]]] = {}
@@ -411,11 +416,13 @@ def closeness(
                     if index:
                         for step in steps:
                             if index - 1 in marks.get(position - step, ()):
-                                together[index - 1] += weight
+                                as_typed = position in exact and position - step in exact
+                                share = 1.0 if as_typed else INFLECTED_SHARE
+                                together[index - 1] += weight * share
                                 before, count = runs[position - step].get(index - 1, (0.0, 0))
                                 count += 1
                                 # The longer the run, the surer it is the line typed, not a chance pair.
-                                best = before + links[index - 1][0] * count
+                                best = before + links[index - 1][0] * count * share
                                 break
                     ending[index] = (best, count)
                     longest = max(longest, best)
@@ -433,8 +440,9 @@ def closeness(
 
 def _marks(
     padded: str, typed: dict[str, tuple[int, ...]], starts: set[str], clauses_of: Callable[[str], tuple[int, ...]]
-) -> dict[int, tuple[int, ...]]:
-    """Where in a part of a page (its words between spaces) each typed word is: place, clauses.
+) -> tuple[dict[int, tuple[int, ...]], set[int]]:
+    """Where in a part of a page (its words between spaces) each typed word is: place, clauses;
+    and the places where a word is as typed (not an inflection).
 
     Found by searching the text for the words and the stems' starts, not by
     reading it word by word.
@@ -446,6 +454,7 @@ def _marks(
         while found != -1:
             marks[padded.count(" ", 0, found)] = indexes
             found = padded.find(wanted, found + len(word) + 1)
+    exact = set(marks)
     for start in starts:
         wanted = f" {start}"
         found = padded.find(wanted)
@@ -457,7 +466,7 @@ def _marks(
                 if indexes:
                     marks[position] = indexes
             found = padded.find(wanted, end)
-    return marks
+    return marks, exact
 
 
 def _clause_postings(
