@@ -23,7 +23,7 @@ from helpcenter.cli import main
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
 from helpcenter.content.render import MarkdownRenderer
-from helpcenter.content.sources import walk_markdown
+from helpcenter.content.sources import in_path_order, walk_markdown
 from helpcenter.search import build, refresh_index
 from helpcenter.search.store import (
     CURRENT,
@@ -387,7 +387,7 @@ def test_the_walk_finds_what_a_load_reads(tree):
     write(tree, "en/faq/a-b.md", "# A-B\n")
     os.symlink(tree / "en" / "guide", tree / "fr" / "linked-guide")
     os.symlink("nowhere.md", tree / "en" / "faq" / "dangling.md")
-    files = dict(walk_markdown(tree)[0])
+    files = dict(in_path_order(walk_markdown(tree)[0]))
     paths = list(files)
     assert paths == sorted(paths, key=lambda path: path.split("/")), "sorted as the paths' parts are"
     assert paths.index("en/faq/a/b.md") < paths.index("en/faq/a-b.md")

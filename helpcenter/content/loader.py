@@ -24,7 +24,7 @@ from .library import Library
 from .model import HOME_ID, SECTIONS, Kind, Page, Problem
 from .render import MarkdownRenderer
 from .revision import body_revision
-from .sources import Stamp, language_of, sources_of, walk_markdown
+from .sources import Stamp, in_path_order, language_of, sources_of, walk_markdown
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def content_fingerprint(content_dir: Path) -> str:
     It changes whenever a file is added, removed or saved (an asset too),
     which is what the development server's live preview needs to know.
     """
-    return _fingerprint(walk_markdown(content_dir)[0]) + assets_stamp(Path(content_dir, "assets"))
+    return _fingerprint(in_path_order(walk_markdown(content_dir)[0])) + assets_stamp(Path(content_dir, "assets"))
 
 
 def _fingerprint(files: list[tuple[str, Stamp | None]]) -> str:
@@ -77,6 +77,7 @@ def load_library(
     problems: list[Problem] = []
     pages: dict[str, dict[str, Page]] = {}
     files, newest = walk_markdown(content_dir)
+    files = in_path_order(files)
     if not content_dir.is_dir():
         problems.append(Problem(str(content_dir), "content folder does not exist"))
     else:

@@ -33,11 +33,11 @@ def walk_markdown(content_dir: Path | str) -> tuple[list[tuple[str, Stamp | None
     """Every Markdown file below ``content_dir``: its path below it and its stamp (None when unreadable).
 
     Hidden files and folders, ``assets`` folders and folders reached through
-    a symbolic link are left out.  The files are sorted as their paths'
-    parts are (``faq/a/b.md`` before ``faq/a-b.md``).  Also returns the latest
-    modification time (ns) of the folders, which adding or removing a file
-    changes.  Plain strings and one ``stat`` a file: the walk is made on every
-    load and every index update, over ten thousand files.
+    a symbolic link are left out; the files come in no particular order
+    (:func:`in_path_order` sorts them).  Also returns the latest modification
+    time (ns) of the folders, which adding or removing a file changes.  Plain
+    strings and one ``stat`` a file: the walk is made on every load and every
+    index update, over ten thousand files.
     """
     files: list[tuple[str, Stamp | None]] = []
     newest = 0
@@ -71,8 +71,6 @@ def walk_markdown(content_dir: Path | str) -> tuple[list[tuple[str, Stamp | None
                     continue
                 if name != "assets" and not entry.is_symlink():
                     pending.append((f"{prefix}{name}/", entry.path))
-    # A separator below every other character sorts the paths as their parts.
-    files.sort(key=lambda item: item[0].replace("/", "\0"))
     return files, newest
 
 
@@ -81,6 +79,12 @@ def _is_folder(entry: os.DirEntry) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+def in_path_order(files: Iterable[tuple[str, Stamp | None]]) -> list[tuple[str, Stamp | None]]:
+    """``files`` sorted as their paths' parts are: ``faq/a/b.md`` before ``faq/a-b.md``."""
+    # A separator below every other character sorts the paths as their parts.
+    return sorted(files, key=lambda item: item[0].replace("/", "\0"))
 
 
 @dataclass(frozen=True)

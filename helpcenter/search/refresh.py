@@ -28,7 +28,15 @@ from helpcenter.content.loader import read_pages
 from helpcenter.content.sources import language_of, page_id_of, sources_of, walk_markdown
 
 from .schema import page_digest, searchable
-from .store import BuildReport, Progress, build, build_lock, usable_generation, write_generation
+from .store import (
+    BuildReport,
+    Progress,
+    build,
+    build_lock,
+    collector_paused,
+    usable_generation,
+    write_generation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +66,7 @@ def refresh_index(
     languages = tuple(languages)
     if not full:
         started = time.perf_counter()
-        with build_lock(index_dir, wait=wait):
+        with build_lock(index_dir, wait=wait), collector_paused():
             report = _update_from_changed_files(Path(content_dir), languages, index_dir, progress, started)
         if report is not None:
             return report

@@ -238,12 +238,11 @@ def write_generation(
     must hold those at least; without it, every document is.  ``sources``
     are recorded as what the documents were made from.
     """
-    wanted_fingerprint = fingerprint(wanted)
     if base is not None and base[1].documents.keys() != wanted.keys():
         base = None  # made for other languages: some have no index to start from
     if base is not None:
         current, manifest = base
-        if manifest.fingerprint == wanted_fingerprint:
+        if manifest.documents == wanted:
             if sources is not None and sources != manifest.sources:
                 _record_sources(current, Manifest(manifest.fingerprint, manifest.documents, sources))
             return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
@@ -252,7 +251,7 @@ def write_generation(
     else:
         generation, counts = _full_build(index_dir, wanted, pages, progress)
         is_full = True
-    (generation / MANIFEST).write_text(Manifest(wanted_fingerprint, wanted, sources).to_json(), encoding="utf-8")
+    (generation / MANIFEST).write_text(Manifest(fingerprint(wanted), wanted, sources).to_json(), encoding="utf-8")
     _swap(index_dir, generation)
     _clean(index_dir, keep=generation)
     report = BuildReport(generation.name, is_full, *counts, time.perf_counter() - started)
@@ -358,14 +357,18 @@ def postings_codec() -> W3Codec:
 
 def _write_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
     """Write the index of one language from scratch, and its vocabulary."""
-    with _collector_paused():
+    with collector_paused():
         _write_new_language(lang, path, pages)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: the millions of postings held until written are no cycles,
-    but the collector would scan them again and again as they pile up."""
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while many objects that make no cycles pile up.
+
+    The millions of postings held until written, the documents of a manifest
+    and the stamps of ten thousand files are no cycles, but the collector
+    would scan them again and again as they pile up.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
