@@ -24,10 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .staff.routes import bp as staff_bp
     from .tickets.routes import bp as tickets_bp
 
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.config.from_mapping(config.settings_from_env(app.instance_path))
-    if test_config is not None:
-        app.config.from_mapping(test_config)
+    app = configured_app(test_config)
     config.ensure_secret_key(app)
     config.secure_cookies(app)
 
@@ -54,4 +51,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # and the guard's (proxies, trusted hosts) come before even that.
     caching.init_app(app, headers=security.security_headers)
     security.guard(app)
+    return app
+
+
+def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app with its settings and nothing else: no extension, no view, no command.
+
+    :func:`create_app` starts from it; a command that needs only the settings
+    (``helpcenter index build``) runs in its context, without importing every
+    part of the site.  ``test_config`` overrides the settings read from the
+    environment.
+    """
+    from . import config
+
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(config.settings_from_env(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
     return app

@@ -1,4 +1,10 @@
-"""The ``helpcenter`` command: the app's Flask command group and its commands."""
+"""The ``helpcenter`` command: the app's Flask command group and its commands.
+
+Each command imports the operations it calls when it runs, not when this
+module is imported: the script starts without importing every part of the
+site, and ``helpcenter index build`` runs without building the app at all
+(see :func:`settings_only`).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +13,19 @@ import json
 import sys
 import zoneinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
-from helpcenter.account.operations import OrganisationError, OrganisationFacts, add_member, save_organisation
-from helpcenter.content import OK, Library, check_library, missing_versions
-from helpcenter.content.stamp import stamp_file
-from helpcenter.db import database, downgrade, get_session, upgrade, write_revision
-from helpcenter.jira import jira_settings, synchronise
-from helpcenter.jira.client import JiraError
-from helpcenter.jira.sync import SYNC_JOB
-from helpcenter.jobs import JobRunner, job_lock
-from helpcenter.library import content_store, current_policies
-from helpcenter.outbox import channels, deliver_pending
 from helpcenter.progress import Progress
-from helpcenter.search import build
-from helpcenter.sla import CATEGORIES, PRIORITIES, Deadline, PolicyError, first_response_due
-from helpcenter.staff.models import ROLES
-from helpcenter.staff.operations import AccountError, create_staff
+from helpcenter.sla import CATEGORIES, PRIORITIES
+from helpcenter.staff.roles import ROLES
+
+if TYPE_CHECKING:
+    from helpcenter.content import Library
+    from helpcenter.sla import Deadline
 
 db_cli = AppGroup("db", help="Manage the database.")
 
@@ -35,6 +34,8 @@ db_cli = AppGroup("db", help="Manage the database.")
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def db_upgrade_command(revision: str) -> None:
     """Apply the database migrations."""
+    from helpcenter.db import database, upgrade
+
     upgrade(current_app, revision)
     click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is up to date.")
 
@@ -43,6 +44,8 @@ def db_upgrade_command(revision: str) -> None:
 @click.option("--revision", required=True, help="The revision to go back to (base: an empty database).")
 def db_downgrade_command(revision: str) -> None:
     """Undo the database migrations after a revision (to roll a release back)."""
+    from helpcenter.db import database, downgrade
+
     downgrade(current_app, revision)
     click.echo(f"Database at {database().engine.url.render_as_string(hide_password=True)} is at {revision}.")
 
@@ -51,6 +54,8 @@ def db_downgrade_command(revision: str) -> None:
 @click.option("-m", "--message", required=True, help="What the migration does.")
 def db_revision_command(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from helpcenter.db import write_revision
+
     write_revision(current_app, message)
 
 
@@ -60,6 +65,9 @@ mail_cli = AppGroup("mail", help="Send the mail in the outbox.")
 @mail_cli.command("send")
 def mail_send_command() -> None:
     """Send the outbox's messages that are due (mail and the other channels)."""
+    from helpcenter.db import database
+    from helpcenter.outbox import channels, deliver_pending
+
     sent = deliver_pending(database().sessions, channels())
     click.echo(f"{sent} messages sent.")
 
@@ -71,6 +79,8 @@ jobs_cli = AppGroup("jobs", help="Run the periodic jobs (outbox delivery and the
 @click.option("--once", is_flag=True, help="Run every job once and stop (from a timer), instead of running on.")
 def jobs_run_command(once: bool) -> None:
     """Run the periodic jobs as they fall due; on several servers, one runs each job at a time."""
+    from helpcenter.jobs import JobRunner
+
     runner = JobRunner(current_app._get_current_object())
     if once:
         for name, result in runner.run_due(every_job=True).items():
@@ -89,6 +99,11 @@ jira_cli = AppGroup("jira", help="The Jira Service Management channel.")
 @jira_cli.command("sync")
 def jira_sync_command() -> None:
     """Apply what changed in JSM since the last run (what webhooks missed); one server runs it at a time."""
+    from helpcenter.jira import jira_settings, synchronise
+    from helpcenter.jira.client import JiraError
+    from helpcenter.jira.sync import SYNC_JOB
+    from helpcenter.jobs import job_lock
+
     app = current_app._get_current_object()
     if jira_settings(app) is None:
         raise click.ClickException("the Jira channel is off: set HELPCENTER_JIRA_URL (README: Connecting JSM)")
@@ -107,11 +122,17 @@ content_cli = AppGroup("content", help="Check and maintain the Markdown content.
 
 
 def _load(*, progress: bool = False) -> Library:
-    """The content, loaded again from the folder; with ``progress``, a terminal shows how far it got."""
+    """The content, loaded again from the folder as the app loads it; with ``progress``, a terminal shows how far it got.
+
+    Only the settings are read: ``index build`` loads the content without the rest of the app.
+    """
+    from helpcenter.library import ContentStore
+
+    store = ContentStore(current_app, live=False)
     if not progress:
-        return content_store().load()
+        return store.load()
     with Progress("Loading content", "files") as shown:
-        return content_store().load(progress=lambda done, total, rendered: shown(done, total, f"{rendered:,} rendered"))
+        return store.load(progress=lambda done, total, rendered: shown(done, total, f"{rendered:,} rendered"))
 
 
 @content_cli.command("check")
@@ -123,6 +144,8 @@ def check_command(output: str, strict: bool) -> None:
     Exit status: 0 clean, 1 when a file is broken (or, with --strict, when a
     translation is missing, stale or orphaned).
     """
+    from helpcenter.content import OK, check_library, missing_versions
+
     library = _load(progress=True)
     languages = library.languages
     with Progress("Checking content", "pages") as shown:
@@ -175,6 +198,8 @@ def stamp_command(paths: tuple[Path, ...], all_ok: bool) -> None:
     Run it once a translation has been brought up to date with its English
     source.  A translation that does not exist is never created or stamped.
     """
+    from helpcenter.content.stamp import stamp_file
+
     library = _load(progress=True)
     content_dir = Path(current_app.config["CONTENT_DIR"]).resolve()
     if not paths and not all_ok:
@@ -222,14 +247,19 @@ index_cli = AppGroup("index", help="Build the search indexes.")
 def index_build_command(full: bool) -> None:
     """Build the search indexes, or update them with the articles that changed.
 
-    On a terminal, standard error shows how far loading the content and
-    indexing each language are.
+    Only the files changed since the last build are read, when the index
+    knows which files it was made from.  On a terminal, standard error shows
+    how far loading the content and indexing each language are.
     """
-    library = _load(progress=True)
+    from helpcenter.search import refresh_index
+
+    settings = current_app.config
     with Progress("Indexing", "languages") as shown:
-        report = build(
-            library,
-            current_app.config["INDEX_DIR"],
+        report = refresh_index(
+            settings["CONTENT_DIR"],
+            settings["LANGUAGES"],
+            settings["INDEX_DIR"],
+            load=lambda: _load(progress=True),
             full=full,
             wait=True,
             progress=lambda languages, total: shown(len(languages), total, ", ".join(languages)),
@@ -296,6 +326,9 @@ def sla_due_command(
     """
     if category == "technical" and priority is None:
         raise click.UsageError("--priority is required for technical assistance (high, average or low).")
+    from helpcenter.library import current_policies
+    from helpcenter.sla import PolicyError, first_response_due
+
     try:
         policies = current_policies()
     except PolicyError as exc:
@@ -337,6 +370,9 @@ staff_cli = AppGroup("staff", help="Manage staff accounts.")
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
 def staff_create_command(email: str, name: str, role: str) -> None:
     """Create a staff account; the password is asked for, or read from standard input."""
+    from helpcenter.db import get_session
+    from helpcenter.staff.operations import AccountError, create_staff
+
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -369,6 +405,9 @@ def org_create_command(
     share_tickets: bool,
 ) -> None:
     """Create a customer organisation."""
+    from helpcenter.account.operations import OrganisationError, OrganisationFacts, save_organisation
+    from helpcenter.db import get_session
+
     facts = OrganisationFacts(name, domains, members, contracts, products, share_tickets)
     try:
         organisation = save_organisation(get_session(), facts)
@@ -382,6 +421,9 @@ def org_create_command(
 @click.option("--email", required=True, help="The address to add.")
 def org_add_member_command(name: str, email: str) -> None:
     """Add an address to an organisation."""
+    from helpcenter.account.operations import OrganisationError, add_member
+    from helpcenter.db import get_session
+
     try:
         organisation = add_member(get_session(), name, email)
     except OrganisationError as exc:
@@ -408,4 +450,45 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(name="helpcenter", create_app=_create_app, help="The help centre's commands.")
+class _SettingsOnlyGroup(click.Group):
+    """A command group whose commands run in the context of an app made of the settings alone."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command in the settings' app, unless an app is current already."""
+        if not current_app:
+            from helpcenter import configured_app
+
+            ctx.with_resource(configured_app().app_context())
+        return super().invoke(ctx)
+
+
+def settings_only(group: click.Group) -> click.Group:
+    """``group``'s commands, for the ``helpcenter`` script, run without building the app.
+
+    Building the app imports every part of the site (views, models, the
+    outbound channels), most of a second; commands that work on the content
+    folder and the index need only the settings.  The app's own command group
+    keeps ``group`` itself: ``flask --app helpcenter`` and the tests' command
+    runner run its commands in the app they build, as before.
+    """
+    return _SettingsOnlyGroup(group.name, commands=group.commands, help=group.help)
+
+
+class _Script(FlaskGroup):
+    """Flask's command group, where the settings-only commands are found before the plugins' are loaded.
+
+    Flask loads the commands that installed packages declare (Flask-Limiter's
+    ``limiter``, which imports the limiter) on the first look-up of a
+    command; the settings-only commands do without them.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command called ``name``: a settings-only one at once, else as Flask finds it."""
+        command = self.commands.get(name)
+        if isinstance(command, _SettingsOnlyGroup):
+            return command
+        return super().get_command(ctx, name)
+
+
+main = _Script(name="helpcenter", create_app=_create_app, help="The help centre's commands.")
+main.add_command(settings_only(index_cli))

@@ -4,7 +4,7 @@ Rendering Markdown is the slow part of loading content (about a millisecond
 a file); a server restarting over ten thousand unchanged files should not
 pay it.  The cache maps each file's path below ``content/`` to the page it
 gave and the problems it had, and is valid for a file as long as the file's
-size and modification time are unchanged.  It is a rebuildable cache: a
+stamp (:mod:`.sources`) is unchanged.  It is a rebuildable cache: a
 missing, unreadable or outdated cache file only means rendering again, and a
 new one is written atomically beside it.
 
@@ -24,11 +24,10 @@ from importlib import metadata
 from pathlib import Path
 
 from .model import Page, Problem
+from .sources import Stamp
 
 log = logging.getLogger(__name__)
 
-#: What a cached file is known by: its size and modification time in nanoseconds.
-Stamp = tuple[int, int]
 Entry = tuple[Stamp, Page | None, tuple[Problem, ...]]
 
 _RENDERING_MODULES = ("model.py", "frontmatter.py", "render.py", "addresses.py", "loader.py", "revision.py")
@@ -45,11 +44,6 @@ def rendering_version() -> str:
     for package in _RENDERING_PACKAGES:
         digest.update(f"{package}={metadata.version(package)}\n".encode())
     return digest.hexdigest()[:16]
-
-
-def stamp_of(stat: os.stat_result) -> Stamp:
-    """The stamp of a file from its ``stat``."""
-    return (stat.st_size, stat.st_mtime_ns)
 
 
 class RenderCache:

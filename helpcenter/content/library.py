@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .assets import AssetCatalogue
 from .model import HOME_ID, Kind, Page, Problem
+from .sources import Sources
 
 OK, MISSING, STALE, ORPHAN = "ok", "missing", "stale", "orphan"
 
@@ -49,6 +50,7 @@ class Library:
         assets_dir: Path,
         modified: dt.datetime | None = None,
         assets: AssetCatalogue | None = None,
+        sources: Sources | None = None,
     ) -> None:
         self._pages = pages
         self.languages = languages
@@ -61,6 +63,8 @@ class Library:
         self.assets = assets if assets is not None else AssetCatalogue((), languages)
         #: When a file or folder of the tree last changed (second precision): the pages' Last-Modified.
         self.modified = modified or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        #: The files the pages were loaded from, with their stamps (None for pages not loaded from a folder).
+        self.sources = sources
         self._places: dict[tuple[str, str | None], list[str]] = {}
         for page_id, by_lang in pages.items():
             sample = next(iter(by_lang.values()))

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from .addresses import refused_characters
 from .assets import assets_stamp, place_assets, scan_assets
-from .cache import RenderCache, stamp_of
+from .cache import RenderCache, rendering_version
 from .frontmatter import FrontMatterError, parse_front_matter
 from .library import Library
 from .model import HOME_ID, SECTIONS, Kind, Page, Problem
 from .render import MarkdownRenderer
 from .revision import body_revision
+from .sources import Stamp, in_path_order, language_of, sources_of, walk_markdown
 
 log = logging.getLogger(__name__)
 
@@ -34,39 +35,14 @@ def content_fingerprint(content_dir: Path) -> str:
     It changes whenever a file is added, removed or saved (an asset too),
     which is what the development server's live preview needs to know.
     """
-    return _fingerprint(_scan(content_dir)[0]) + assets_stamp(Path(content_dir, "assets"))
+    return _fingerprint(in_path_order(walk_markdown(content_dir)[0])) + assets_stamp(Path(content_dir, "assets"))
 
 
-def _scan(content_dir: Path) -> tuple[list[tuple[Path, os.stat_result | None]], int]:
-    """Every Markdown file of the tree, sorted, with its ``stat`` (None when unreadable).
-
-    Also the latest modification time (ns) of the folders, which adding or
-    removing a file changes.  One walk serves the fingerprint and the load.
-    """
-    files = []
-    newest = 0
-    for folder, dirnames, filenames in os.walk(content_dir, followlinks=False):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".") and name != "assets"]
-        try:
-            newest = max(newest, os.stat(folder).st_mtime_ns)
-        except OSError:
-            pass
-        for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
-                path = Path(folder, name)
-                try:
-                    files.append((path, path.stat()))
-                except OSError:
-                    files.append((path, None))
-    files.sort(key=lambda item: item[0])
-    return files, newest
-
-
-def _fingerprint(files: list[tuple[Path, os.stat_result | None]]) -> str:
+def _fingerprint(files: list[tuple[str, Stamp | None]]) -> str:
     digest = hashlib.sha256()
-    for path, stat in files:
-        if stat is not None:
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    for path, stamp in files:
+        if stamp is not None:
+            digest.update(f"{path}\0{stamp[0]}\0{stamp[1]}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:16]
 
 
@@ -100,7 +76,8 @@ def load_library(
     languages = tuple(languages)
     problems: list[Problem] = []
     pages: dict[str, dict[str, Page]] = {}
-    files, newest = _scan(content_dir)
+    files, newest = walk_markdown(content_dir)
+    files = in_path_order(files)
     if not content_dir.is_dir():
         problems.append(Problem(str(content_dir), "content folder does not exist"))
     else:
@@ -109,22 +86,25 @@ def load_library(
                 if not entry.name.startswith("."):
                     problems.append(Problem(entry.name, "folder is not a configured language; its files are ignored"))
     cache = RenderCache(cache_dir, content_dir, languages) if cache_dir is not None else None
-    depth = len(content_dir.parts)
+    # The stamps are taken before any file is read: a file saved meanwhile is seen as changed next time.
+    sources = sources_of(content_dir, languages, rendering_version(), files)
+    by_language: dict[str, list[str]] = {lang: [] for lang in languages}
+    for relative in sources.stamps:
+        by_language[language_of(relative)].append(relative)
     # Every file of the configured languages, in load order, with what the cache has of it.
     entries = []
     for lang in languages:
-        for path, stat in files:
-            if path.parts[depth] != lang:
-                continue
-            relative = path.relative_to(content_dir).as_posix()
-            stamp = stamp_of(stat) if stat is not None else None
+        for relative in by_language[lang]:
+            stamp = sources.stamps[relative]
             if stamp is not None:
                 newest = max(newest, stamp[1])
             cached = cache.get(relative, stamp) if cache is not None and stamp is not None else None
-            entries.append((lang, path, relative, stamp, cached))
-    to_render = [(lang, str(path), relative) for lang, path, relative, _, cached in entries if cached is None]
+            entries.append((lang, relative, stamp, cached))
+    to_render = [
+        (lang, str(content_dir / relative), relative) for lang, relative, _, cached in entries if cached is None
+    ]
     rendered = _render(content_dir, to_render, languages, progress, len(entries) - len(to_render), len(entries))
-    for lang, _path, relative, stamp, cached in entries:
+    for lang, relative, stamp, cached in entries:
         if cached is not None:
             page, file_problems = cached
         else:
@@ -156,7 +136,28 @@ def load_library(
         assets_dir=content_dir / "assets",
         assets=assets,
         modified=dt.datetime.fromtimestamp(newest // 10**9, dt.UTC),
+        sources=sources,
     )
+
+
+def read_pages(
+    content_dir: Path | str, languages: Iterable[str], paths: Iterable[str]
+) -> dict[str, tuple[Page | None, tuple[Problem, ...]]]:
+    """Read and render some files of the tree (paths below ``content_dir``): the page and problems of each.
+
+    The pages are as rendered, their links to assets not yet pointed at the
+    assets' current versions (:func:`~.assets.place_assets`): for work that
+    reads their words and fields, such as indexing, not for serving.  No
+    cache is read or written.  Problems are logged as a load logs them.
+    """
+    content_dir = Path(content_dir)
+    languages = tuple(languages)
+    files = [(language_of(path), str(content_dir / path), path) for path in paths]
+    found = _render(content_dir, files, languages, None, 0, len(files))
+    for _page, problems in found.values():
+        for problem in problems:
+            log.warning("content: %s", problem)
+    return found
 
 
 def _render(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
+import importlib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
@@ -210,6 +212,16 @@ _EXTENSION_CONFIGS = {
 }
 
 
+def _extension(name: str) -> Extension:
+    """The extension called ``name`` (as Python-Markdown names it), with its settings, made from its module.
+
+    Named by a string, an extension is looked for among the entry points of
+    every installed package, a scan that costs more than rendering a page.
+    """
+    module = importlib.import_module(name if "." in name else f"markdown.extensions.{name}")
+    return module.makeExtension(**_EXTENSION_CONFIGS.get(name, {}))
+
+
 class MarkdownRenderer:
     """Renders the Markdown bodies of one content tree; not thread-safe.
 
@@ -235,11 +247,7 @@ class MarkdownRenderer:
         used = tuple(name for name, may_use in EXTENSIONS.items() if may_use(body))
         converter = self._converters.get(used)
         if converter is None:
-            md = markdown.Markdown(
-                extensions=list(used),
-                extension_configs={name: config for name, config in _EXTENSION_CONFIGS.items() if name in used},
-                output_format="html",
-            )
+            md = markdown.Markdown(extensions=[_extension(name) for name in used], output_format="html")
             links = _LinkResolver(md, self._languages)
             # After inline processing so that links exist as elements.
             md.treeprocessors.register(links, "helpcenter_links", 1)

@@ -6,6 +6,7 @@ request and result types, and :class:`SearchUnavailable`; another engine
 could implement the same.
 """
 
+from .refresh import refresh_index
 from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
 from .service import SearchService
 from .store import BuildReport, IndexBusy, build
@@ -19,4 +20,5 @@ __all__ = [
     "SearchService",
     "SearchUnavailable",
     "build",
+    "refresh_index",
 ]

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from helpcenter.content import Library
 
-from .engine import WhooshSearchEngine
 from .results import SearchRequest, SearchResults, SearchUnavailable
 from .store import IndexBusy, build, current_generation, fingerprint, read_manifest, wanted_documents
 
@@ -36,6 +35,10 @@ class SearchService:
     """
 
     def __init__(self, index_dir: Path | str, languages: tuple[str, ...], source_language: str, *, live: bool) -> None:
+        # Imported by the first service rather than with the package: building the index
+        # (``helpcenter index build``) needs none of the query parsing, ranking and snippets.
+        from .engine import WhooshSearchEngine
+
         self.index_dir = Path(index_dir)
         self.engine = WhooshSearchEngine(self.index_dir, languages, source_language)
         self.live = live
@@ -51,7 +54,7 @@ class SearchService:
             return None
         if generation.name not in self._fingerprints:
             manifest = read_manifest(generation)
-            self._fingerprints[generation.name] = manifest["fingerprint"] if manifest else None
+            self._fingerprints[generation.name] = manifest.fingerprint if manifest else None
         return self._fingerprints[generation.name]
 
     def generation(self) -> str | None:

@@ -5,12 +5,15 @@ readers load whole), so that each worker maps them and keeps in memory only
 the parts its searches touch.
 
 ``INDEX_DIR/current`` is a symbolic link to a generation folder holding one
-Whoosh index per language and a manifest.  A build or an update writes a new
-generation (an update starts from hard links to the current one's files,
-which Whoosh never modifies in place) and then swaps the link atomically, so
-readers never see a half-written index.  Builders take an exclusive lock on
-``INDEX_DIR/build.lock``: one process indexes while the others wait or, when
-they asked not to wait, go on with the index they have.
+Whoosh index per language and a manifest: the digest of every document it
+holds and, when the library came from a content folder, the files it was
+made from with their stamps (:class:`~helpcenter.content.sources.Sources`).
+A build or an update writes a new generation (an update starts from hard
+links to the current one's files, which Whoosh never modifies in place) and
+then swaps the link atomically, so readers never see a half-written index.
+Builders take an exclusive lock on ``INDEX_DIR/build.lock``: one process
+indexes while the others wait or, when they asked not to wait, go on with
+the index they have.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from helpcenter.content import Library, Page
+from helpcenter.content.sources import Sources
 
 from .schema import (
     SCHEMA_VERSION,
@@ -102,11 +106,13 @@ def wanted_documents(library: Library, pages: dict[tuple[str, str], Page] | None
 
 def fingerprint(wanted: dict[str, dict[str, str]]) -> str:
     """One digest of everything an index must contain."""
-    digest = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
-    for lang in sorted(wanted):
-        for page_id, revision in sorted(wanted[lang].items()):
-            digest.update(f"{lang} {page_id} {revision}\n".encode())
-    return digest.hexdigest()[:20]
+    lines = "".join(
+        f"{lang} {page_id} {ids[page_id]}\n"
+        for lang in sorted(wanted)
+        for ids in (wanted[lang],)
+        for page_id in sorted(ids)
+    )
+    return hashlib.sha256(f"schema {SCHEMA_VERSION}\n{lines}".encode()).hexdigest()[:20]
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -118,15 +124,48 @@ def current_generation(index_dir: Path) -> Path | None:
     return index_dir / target
 
 
-def read_manifest(generation: Path) -> dict | None:
-    """The manifest of a generation, or None when it is missing or unreadable."""
+@dataclass(frozen=True)
+class Manifest:
+    """What a generation holds: the digest of each document, by language and page id."""
+
+    fingerprint: str
+    documents: dict[str, dict[str, str]]
+    #: The content files the documents were made from, when they came from a folder.
+    sources: Sources | None = None
+
+    def to_json(self) -> str:
+        """The manifest file's text."""
+        manifest = {"schema": SCHEMA_VERSION, "fingerprint": self.fingerprint, "documents": self.documents}
+        if self.sources is not None:
+            manifest["sources"] = self.sources.to_record()
+        return json.dumps(manifest)
+
+
+def read_manifest(generation: Path) -> Manifest | None:
+    """The manifest of a generation, or None when it is missing, damaged or of another schema.
+
+    The documents must give the fingerprint again: a manifest damaged there
+    would have an update leave pages in the index, or miss some.  A damaged
+    record of the content files only has files read again (see
+    :mod:`.refresh`) and is dropped.
+    """
     try:
         manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_VERSION:
         return None
-    return manifest
+    documents = manifest.get("documents")
+    if not (
+        isinstance(documents, dict)
+        and all(
+            isinstance(ids, dict) and all(isinstance(digest, str) for digest in ids.values())
+            for ids in documents.values()
+        )
+        and manifest.get("fingerprint") == fingerprint(documents)
+    ):
+        return None
+    return Manifest(manifest["fingerprint"], documents, Sources.from_record(manifest.get("sources")))
 
 
 @contextlib.contextmanager
@@ -170,19 +209,51 @@ def build(
     pages = searchable_pages(library)
     wanted = wanted_documents(library, pages)
     with build_lock(index_dir, wait=wait):
-        current = current_generation(index_dir)
-        manifest = read_manifest(current) if current else None
-        if manifest and not full and _indexes_open(current, manifest["documents"]):
-            if manifest["fingerprint"] == fingerprint(wanted):
-                return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
-            generation, counts = _update(index_dir, current, manifest["documents"], wanted, pages, progress)
-            is_full = False
-        else:
-            generation, counts = _full_build(index_dir, wanted, pages, progress)
-            is_full = True
-        _write_manifest(generation, wanted)
-        _swap(index_dir, generation)
-        _clean(index_dir, keep=generation)
+        base = None if full else usable_generation(index_dir)
+        return write_generation(index_dir, base, wanted, pages, library.sources, progress, started)
+
+
+def usable_generation(index_dir: Path) -> tuple[Path, Manifest] | None:
+    """The current generation and its manifest, when there is one whose indexes all open."""
+    current = current_generation(index_dir)
+    manifest = read_manifest(current) if current else None
+    if current is None or manifest is None or not _indexes_open(current, manifest.documents):
+        return None
+    return current, manifest
+
+
+def write_generation(
+    index_dir: Path,
+    base: tuple[Path, Manifest] | None,
+    wanted: dict[str, dict[str, str]],
+    pages: dict[tuple[str, str], Page],
+    sources: Sources | None,
+    progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    """Make the current generation hold the ``wanted`` documents; the caller holds the builders' lock.
+
+    From ``base`` (the current generation and its manifest), only the
+    documents whose digest differs are written, taken from ``pages``, which
+    must hold those at least; without it, every document is.  ``sources``
+    are recorded as what the documents were made from.
+    """
+    if base is not None and base[1].documents.keys() != wanted.keys():
+        base = None  # made for other languages: some have no index to start from
+    if base is not None:
+        current, manifest = base
+        if manifest.documents == wanted:
+            if sources is not None and sources != manifest.sources:
+                _record_sources(current, Manifest(manifest.fingerprint, manifest.documents, sources))
+            return BuildReport(current.name, False, 0, 0, 0, time.perf_counter() - started)
+        generation, counts = _update(index_dir, current, manifest.documents, wanted, pages, progress)
+        is_full = False
+    else:
+        generation, counts = _full_build(index_dir, wanted, pages, progress)
+        is_full = True
+    (generation / MANIFEST).write_text(Manifest(fingerprint(wanted), wanted, sources).to_json(), encoding="utf-8")
+    _swap(index_dir, generation)
+    _clean(index_dir, keep=generation)
     report = BuildReport(generation.name, is_full, *counts, time.perf_counter() - started)
     log.info("search index %s: %s", generation.name, report)
     return report
@@ -286,14 +357,18 @@ def postings_codec() -> W3Codec:
 
 def _write_language(lang: str, path: str, pages: list[IndexedPage]) -> None:
     """Write the index of one language from scratch, and its vocabulary."""
-    with _collector_paused():
+    with collector_paused():
         _write_new_language(lang, path, pages)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: the millions of postings held until written are no cycles,
-    but the collector would scan them again and again as they pile up."""
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while many objects that make no cycles pile up.
+
+    The millions of postings held until written, the documents of a manifest
+    and the stamps of ten thousand files are no cycles, but the collector
+    would scan them again and again as they pile up.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -508,9 +583,23 @@ def _update_language(
     return sum(pid not in before for pid in changed), sum(pid in before for pid in changed), len(gone)
 
 
-def _write_manifest(generation: Path, wanted: dict) -> None:
-    manifest = {"schema": SCHEMA_VERSION, "fingerprint": fingerprint(wanted), "documents": wanted}
-    (generation / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+def _record_sources(generation: Path, manifest: Manifest) -> None:
+    """Replace the manifest of a generation that stays current with one of the same documents and other sources.
+
+    Every file of the index stays as it is; only the record of the content
+    files' stamps moves on (a file saved with no change that matters to the
+    index, a first update from a manifest without a record), so that the
+    next update does not read those files again.  The manifest is replaced
+    in one step: a reader sees the old one or the new one.
+    """
+    temporary = generation / f".{MANIFEST}-{os.getpid()}"
+    try:
+        temporary.write_text(manifest.to_json(), encoding="utf-8")
+        os.replace(temporary, generation / MANIFEST)
+    except OSError:
+        log.warning("search index %s: the record of its content files was not updated", generation, exc_info=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _swap(index_dir: Path, generation: Path) -> None:

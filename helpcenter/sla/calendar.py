@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import holidays
-
 from .policy import WEEKDAYS, BusinessCalendar, PolicyError
 
 IN_HOURS = "in_hours"
@@ -61,6 +59,10 @@ def public_holidays(country: str, subdivision: str | None, year: int) -> Mapping
 
     Cached per (country, subdivision, year); the mapping is read-only.
     """
+    # Imported on first use: the package's calendars take longer to import than
+    # most commands that import the policy take to run.
+    import holidays
+
     try:
         # The language is fixed: left unset, the package picks it from the
         # process locale, so names would change from one server to another.

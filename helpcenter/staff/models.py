@@ -11,7 +11,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpcenter.db import Base, UtcDateTime, utcnow
 
-ROLES = ("agent", "admin")
 #: No password hashes to this: an account whose password was forgotten cannot log in.
 UNUSABLE_PASSWORD = "!"
 

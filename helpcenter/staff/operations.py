@@ -18,7 +18,8 @@ from helpcenter.db import utcnow
 from helpcenter.login_sessions import STAFF, end_sessions
 from helpcenter.tokens import hash_token, new_token
 
-from .models import DECOY_HASH, ROLES, StaffUser
+from .models import DECOY_HASH, StaffUser
+from .roles import ROLES
 
 MIN_PASSWORD_LENGTH = 12
 #: How long a password-reset link (or a new account's first link) works.
