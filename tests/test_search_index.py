@@ -71,6 +71,21 @@ def test_updates_touch_only_what_changed(tree, tmp_path):
     assert (removed.added, removed.updated, removed.removed) == (0, 0, 1)
 
 
+def test_an_update_where_most_pages_changed_writes_every_index_afresh(tree, tmp_path, open_service):
+    index = tmp_path / "index"
+    build(load(tree), index)
+    edited = tree / "en" / "faq" / "reset-password.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA quagga note.\n", encoding="utf-8")
+    assert not build(load(tree), index).full, "one page changed: an update"
+    for path in sorted(tree.rglob("*.md")):
+        path.write_text(path.read_text(encoding="utf-8") + "\nAn okapi note.\n", encoding="utf-8")
+    rewritten = build(load(tree), index)
+    assert rewritten.full and rewritten.added == 13
+    service = open_service(index)
+    assert found(service, tree, "quagga") == ["faq/reset-password"]
+    assert "faq/reset-password" in found(service, tree, "okapi")
+
+
 def test_search_follows_edits_additions_and_removals(tree, tmp_path, open_service):
     index = tmp_path / "index"
     build(load(tree), index)
