@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Integer, String
@@ -15,8 +16,14 @@ from helpcenter.db import Base, UtcDateTime, utcnow
 UNUSABLE_PASSWORD = "!"
 
 
-#: Checked against when there is no real hash to check, so that every login attempt costs the same.
-DECOY_HASH = generate_password_hash("a password nobody has", method="scrypt")
+@functools.cache
+def decoy_hash() -> str:
+    """Checked against when there is no real hash to check, so that every login attempt costs the same.
+
+    Made on first use, not on import: every process (a worker, a command)
+    would otherwise pay an scrypt hash to start.
+    """
+    return generate_password_hash("a password nobody has", method="scrypt")
 
 
 class StaffUser(UserMixin, Base):
@@ -55,7 +62,7 @@ class StaffUser(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         """Whether ``password`` is the account's password (never, once it was forgotten)."""
         if self.password_hash == UNUSABLE_PASSWORD:
-            check_password_hash(DECOY_HASH, password)  # the same work as for a real one
+            check_password_hash(decoy_hash(), password)  # the same work as for a real one
             return False
         return check_password_hash(self.password_hash, password)
 

@@ -18,7 +18,7 @@ from helpcenter.db import utcnow
 from helpcenter.login_sessions import STAFF, end_sessions
 from helpcenter.tokens import hash_token, new_token
 
-from .models import DECOY_HASH, StaffUser
+from .models import StaffUser, decoy_hash
 from .roles import ROLES
 
 MIN_PASSWORD_LENGTH = 12
@@ -78,7 +78,7 @@ def authenticate(session: Session, email: str, password: str, *, now: dt.datetim
     """
     user = find_staff(session, email)
     if user is None:
-        StaffUser(password_hash=DECOY_HASH).check_password(password)
+        StaffUser(password_hash=decoy_hash()).check_password(password)
         return None
     if not user.check_password(password) or not user.active:
         return None
