@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported by the functions that make an app, not with the package
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -62,6 +63,8 @@ def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     part of the site.  ``test_config`` overrides the settings read from the
     environment.
     """
+    from flask import Flask
+
     from . import config
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)

@@ -264,14 +264,7 @@ def index_build_command(full: bool) -> None:
             wait=True,
             progress=lambda languages, total: shown(len(languages), total, ", ".join(languages)),
         )
-    if not report.changed:
-        click.echo(f"Search indexes are up to date ({report.generation}).")
-        return
-    kind = "built" if report.full else "updated"
-    click.echo(
-        f"Search indexes {kind} in {report.seconds:.2f} s: {report.added} added, "
-        f"{report.updated} updated, {report.removed} removed ({report.generation})."
-    )
+    click.echo(report.line())
 
 
 sla_cli = AppGroup("sla", help="First-response deadlines under the support policy.")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import click
-from flask import Flask
+if TYPE_CHECKING:  # the settings are read without the web framework (see helpcenter.script)
+    from flask import Flask
 
 #: The project folder: where ``content/`` and ``translations/`` live by default.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +19,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
 SOURCE_LANGUAGE = "en"
 FALLBACK_CHAIN = ("en", "fr")
+
+
+def default_instance_path() -> str | None:
+    """The app's instance folder when the package is not installed, where Flask puts it: beside the package.
+
+    None when the package is installed (under ``sys.prefix`` or in a
+    ``site-packages`` folder), where Flask's rule for installed packages applies.
+    """
+    package_path = str(PROJECT_ROOT)
+    if Path(package_path).is_relative_to(os.path.abspath(sys.prefix)):
+        return None
+    if os.path.basename(package_path).lower() == "site-packages":
+        return None
+    return os.path.join(package_path, "instance")
 
 
 class ConfigError(RuntimeError):
@@ -151,6 +167,8 @@ def ensure_secret_key(app: Flask) -> None:
     """
     if app.config.get("SECRET_KEY"):
         return
+    import click
+
     context = click.get_current_context(silent=True)
     serving = context is None or context.info_name == "run"
     if serving and not (app.debug or app.testing):

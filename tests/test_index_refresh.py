@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from whoosh import index as whoosh_index
 
 import helpcenter
 from helpcenter.cli import main
-from helpcenter.config import LANGUAGES
+from helpcenter.config import LANGUAGES, default_instance_path
 from helpcenter.content import load_library
 from helpcenter.content.render import MarkdownRenderer
 from helpcenter.content.sources import in_path_order, walk_markdown
@@ -442,3 +444,41 @@ def test_the_apps_command_group_builds_the_index_of_the_apps_settings(app_factor
     assert result.exit_code == 0, result.output
     assert "Search indexes built" in result.output
     assert held(tmp_path / "app-index") == full_build(tree, tmp_path / "full")
+
+
+def test_the_script_updates_after_an_edit_without_the_web_framework(tree, tmp_path):
+    environment = {
+        **os.environ,
+        "HELPCENTER_CONTENT_DIR": str(tree),
+        "HELPCENTER_INDEX_DIR": str(tmp_path / "index"),
+        "HELPCENTER_CACHE_DIR": str(tmp_path / "cache"),
+        "HELPCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    script = (
+        "import sys; sys.argv = ['helpcenter', 'index', 'build']\n"
+        "from helpcenter.script import main\n"
+        "main()\n"
+        "print('framework imported:', 'flask' in sys.modules)\n"
+    )
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    # No index yet: the app's command group loads the whole library (and ends the process).
+    assert "Search indexes built" in run()
+    write(tree, "en/faq/zebra.md", "# Zebra\n\nStripes.\n")
+    edited = run()
+    assert "1 added, 0 updated, 0 removed" in edited and "framework imported: False" in edited
+    assert "Search indexes are up to date" in run()
+    assert held(tmp_path / "index") == full_build(tree, tmp_path / "full")
+
+
+def test_the_instance_folder_without_the_framework_is_the_apps():
+    instance = default_instance_path()
+    if instance is None:
+        pytest.skip("the package is installed: Flask's rule for installed packages applies")
+    app = helpcenter.configured_app()
+    assert instance == app.instance_path

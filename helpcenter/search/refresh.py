@@ -62,15 +62,26 @@ def refresh_index(
     and :func:`~.store.build` does the work.  ``progress`` is told each time
     the index of a language is written.
     """
-    index_dir = Path(index_dir)
-    languages = tuple(languages)
     if not full:
-        started = time.perf_counter()
-        with build_lock(index_dir, wait=wait), collector_paused():
-            report = _update_from_changed_files(Path(content_dir), languages, index_dir, progress, started)
+        report = update_from_changed_files(content_dir, languages, index_dir, wait=wait, progress=progress)
         if report is not None:
             return report
     return build(load(), index_dir, full=full, wait=wait, progress=progress)
+
+
+def update_from_changed_files(
+    content_dir: Path | str,
+    languages: Iterable[str],
+    index_dir: Path | str,
+    *,
+    wait: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport | None:
+    """Update the index from the files changed since it was built; None when the whole library must be loaded."""
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    with build_lock(index_dir, wait=wait), collector_paused():
+        return _update_from_changed_files(Path(content_dir), tuple(languages), index_dir, progress, started)
 
 
 def _update_from_changed_files(

@@ -94,6 +94,16 @@ class BuildReport:
         """Whether any document was written."""
         return bool(self.full or self.added or self.updated or self.removed)
 
+    def line(self) -> str:
+        """What was done, in a line for a person (``helpcenter index build`` prints it)."""
+        if not self.changed:
+            return f"Search indexes are up to date ({self.generation})."
+        kind = "built" if self.full else "updated"
+        return (
+            f"Search indexes {kind} in {self.seconds:.2f} s: {self.added} added, "
+            f"{self.updated} updated, {self.removed} removed ({self.generation})."
+        )
+
 
 def searchable_pages(library: Library) -> dict[tuple[str, str], Page]:
     """The pages that belong in the index, by language and id."""
