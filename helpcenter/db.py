@@ -10,8 +10,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.schema import UniqueConstraint
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -94,9 +96,27 @@ def increment_counter(session: Session, model: type[Base], *, by: int = 1, **key
     increment_counters(session, model, [(keys, by)])
 
 
+#: Databases that add to a row or create it in one statement (``INSERT … ON CONFLICT DO UPDATE``).
+_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 def increment_counters(session: Session, model: type[Base], increments: Iterable[tuple[dict, int]]) -> None:
-    """Add to the counts of several rows of ``model`` in one transaction (see :func:`increment_counter`)."""
+    """Add to the counts of several rows of ``model`` in one transaction (see :func:`increment_counter`).
+
+    Where the database can, and the keys are those of one of the model's
+    unique constraints, all rows are added to in one statement run for each
+    row (a few milliseconds for hundreds of rows, where reading each row
+    first took a fraction of a second, holding up the requests of the
+    process meanwhile); otherwise each row is read, then added to.
+    """
     increments = list(increments)
+    if not increments:
+        return
+    upsert = _UPSERTS.get(session.get_bind().dialect.name)
+    names = {name for keys, _by in increments for name in keys}
+    if upsert is not None and _unique_keys(model, names):
+        _upsert_counters(session, model, upsert, sorted(names), increments)
+        return
     for _attempt in range(3):
         try:
             for keys, by in increments:
@@ -112,6 +132,32 @@ def increment_counters(session: Session, model: type[Base], increments: Iterable
         except IntegrityError:
             session.rollback()
     raise RuntimeError(f"could not count {model.__name__} {[keys for keys, _by in increments][:3]}")
+
+
+def _unique_keys(model: type[Base], names: set[str]) -> bool:
+    """Whether ``names`` are exactly the columns of one of the model's unique constraints."""
+    return any(
+        isinstance(constraint, UniqueConstraint) and {column.name for column in constraint.columns} == names
+        for constraint in model.__table__.constraints
+    )
+
+
+def _upsert_counters(session: Session, model: type[Base], upsert, names: list[str], increments: list) -> None:
+    table = model.__table__
+    now = utcnow()
+    stamped = "last_seen" in table.columns
+    # In the order of the keys, so that two processes adding to the same rows wait for each other
+    # rather than deadlock.
+    rows = sorted(
+        ({**keys, "count": by, **({"last_seen": now} if stamped else {})} for keys, by in increments),
+        key=lambda row: tuple(str(row[name]) for name in names),
+    )
+    statement = upsert(table)
+    changes = {"count": table.c.count + statement.excluded.count}
+    if stamped:
+        changes["last_seen"] = statement.excluded.last_seen
+    session.execute(statement.on_conflict_do_update(index_elements=names, set_=changes), rows)
+    session.commit()
 
 
 def database(app: Flask | None = None) -> Database:

@@ -42,6 +42,8 @@ class SearchTally:
     def __init__(self, write: Callable[[Counts], None]) -> None:
         self._write = write
         self._pending: Counter[tuple[str, str, bool]] = Counter()
+        #: How many searches ``_pending`` counts (``Counter.total`` would add them up on every search).
+        self._searches = 0
         self._lock = threading.Lock()
         _writer.watch(self)
 
@@ -52,13 +54,14 @@ class SearchTally:
             return
         with self._lock:
             self._pending[(lang, text, found)] += 1
-            due = self._pending.total() >= FLUSH_EVERY
+            self._searches += 1
+            due = self._searches >= FLUSH_EVERY
         _writer.start(wake=due)
 
     def flush(self) -> None:
         """Write the pending counts (they are kept for next time if the write fails)."""
         with self._lock:
-            pending, self._pending = self._pending, Counter()
+            pending, self._pending, self._searches = self._pending, Counter(), 0
         if not pending:
             return
         try:
@@ -66,6 +69,7 @@ class SearchTally:
         except Exception:
             with self._lock:
                 self._pending.update(pending)
+                self._searches += pending.total()
             raise
 
 
