@@ -7,7 +7,7 @@ import pytest
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
 from helpcenter.search import SearchRequest, SearchService, build
-from helpcenter.search.analysis import WORD, fold, index_terms, text_analyzer, word_terms
+from helpcenter.search.analysis import WORD, fold, index_terms, stop_term, text_analyzer, word_terms
 from helpcenter.search.typos import allowed_typos, typo_distance
 
 SEARCH_CONTENT = Path(__file__).resolve().parent / "search_content"
@@ -62,6 +62,21 @@ def test_words_are_read_for_the_index_as_the_analyser_reads_them(library, lang):
         lowered = word.lower()
         expected = tuple(token.text for token in text_analyzer(lang)(lowered, mode="index"))
         assert index_terms(lang, lowered) == expected, word
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_typed_words_are_read_as_the_analyser_reads_them(library, lang):
+    words = set(WORD.findall(TRICKY_WORDS)) | {"", "a b", "node.js the", "l'", "c++", "e.g.", "dell'una"}
+    for page in library.all_pages([lang]):
+        words.update(WORD.findall(f"{page.title} {page.text}"))
+    for word in sorted(words | {word.lower() for word in words}):
+        terms, stop = [], None
+        for token in text_analyzer(lang)(word, mode="query"):
+            if token.stop_word:
+                stop = stop or token.text
+            elif token.text not in terms:
+                terms.append(token.text)
+        assert (word_terms(lang, word), stop_term(lang, word)) == (tuple(terms), stop), word
 
 
 @pytest.mark.parametrize(
