@@ -194,3 +194,86 @@ def test_workers_pick_up_a_new_generation(tree, tmp_path, open_service):
     build(load(tree), index)  # another process deploys new content
     time.sleep(0.01)
     assert found(service, tree, "stripes") == ["faq/zebra"]
+
+
+def counting_searches(service, monkeypatch) -> list:
+    """The requests the engine itself answers from now on (not those answered from memory)."""
+    asked = []
+    search = service.engine.search
+
+    def spy(request, text_of):
+        asked.append(request)
+        return search(request, text_of)
+
+    monkeypatch.setattr(service.engine, "search", spy)
+    return asked
+
+
+def test_a_search_asked_again_is_answered_from_memory_in_one_generation(tree, tmp_path, open_service, monkeypatch):
+    index = tmp_path / "index"
+    build(load(tree), index)
+    service = open_service(index)
+    asked = counting_searches(service, monkeypatch)
+    request = SearchRequest("network", "en")
+    first = service.search(request, load(tree))
+    assert service.search(request, load(tree)) is first, "the same library, loaded again, answers alike"
+    assert service.search(SearchRequest("network", "fr"), load(tree)).hits
+    assert asked == [request, SearchRequest("network", "fr")]
+
+    # A new generation of the same content (a full rebuild): found again, in it.
+    build(load(tree), index, full=True)
+    again = service.search(request, load(tree))
+    assert again is not first and [hit.id for hit in again.hits] == [hit.id for hit in first.hits]
+    assert asked[-1] == request and len(asked) == 3
+
+    # Content changed: the new library's search never gets the old library's results.
+    write(tree, "en/faq/zebra.md", "# Network zebra\n\nA zebra on the network.\n")
+    build(load(tree), index)
+    assert "faq/zebra" in [hit.id for hit in service.search(request, load(tree)).hits]
+    assert len(asked) == 4
+
+
+def test_results_kept_for_one_library_are_not_given_for_another(tree, tmp_path, open_service, monkeypatch):
+    index = tmp_path / "index"
+    build(load(tree), index)
+    service = open_service(index)
+    asked = counting_searches(service, monkeypatch)
+    monkeypatch.setattr(service, "_start_background", lambda library, full: None)  # the index stays as it is
+    request = SearchRequest("network", "en")
+    service.search(request, load(tree))
+    write(tree, "en/faq/zebra.md", "# Zebra\n\nStripes.\n")
+    service.search(request, load(tree))
+    assert len(asked) == 2, "the snippets come from the library's text"
+
+
+def test_results_kept_in_memory_are_bounded(tree, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    build(load(tree), index)
+    service = SearchService(index, LANGUAGES, "en", live=False, kept_results=2)
+    try:
+        asked = counting_searches(service, monkeypatch)
+        library = load(tree)
+        for text in ("network", "alert", "storm", "alert", "network"):
+            service.search(SearchRequest(text, "en"), library)
+        assert [request.text for request in asked] == ["network", "alert", "storm", "network"]
+    finally:
+        service.close()
+
+
+def test_a_failed_search_is_not_kept(tree, tmp_path, open_service, monkeypatch):
+    index = tmp_path / "index"
+    build(load(tree), index)
+    service = open_service(index)
+    search = service.engine.search
+    failures = iter([OSError("a file went missing")])
+
+    def flaky(request, text_of):
+        for failure in failures:
+            raise failure
+        return search(request, text_of)
+
+    monkeypatch.setattr(service.engine, "search", flaky)
+    monkeypatch.setattr(service, "_start_background", lambda library, full: None)
+    with pytest.raises(SearchUnavailable):
+        service.search(SearchRequest("network", "en"), load(tree))
+    assert service.search(SearchRequest("network", "en"), load(tree)).hits

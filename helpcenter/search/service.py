@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from helpcenter.content import Library
@@ -16,6 +17,10 @@ from .results import SearchRequest, SearchResults, SearchUnavailable
 from .store import IndexBusy, build, current_generation, fingerprint, read_manifest, wanted_documents
 
 log = logging.getLogger(__name__)
+
+#: How many searches a process answers again from memory: the results of one generation of the
+#: index over one library, forgotten when either changes (a few megabytes at most).
+KEPT_RESULTS = 512
 
 
 @functools.lru_cache(maxsize=4)
@@ -34,7 +39,15 @@ class SearchService:
     index it has, or answers :class:`SearchUnavailable` when it has none.
     """
 
-    def __init__(self, index_dir: Path | str, languages: tuple[str, ...], source_language: str, *, live: bool) -> None:
+    def __init__(
+        self,
+        index_dir: Path | str,
+        languages: tuple[str, ...],
+        source_language: str,
+        *,
+        live: bool,
+        kept_results: int = KEPT_RESULTS,
+    ) -> None:
         # Imported by the first service rather than with the package: building the index
         # (``helpcenter index build``) needs none of the query parsing, ranking and snippets.
         from .engine import WhooshSearchEngine
@@ -46,6 +59,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._fingerprints: dict[str, str | None] = {}
         self._wanted: tuple[Library, str] | None = None
+        self._kept = _KeptResults(kept_results)
 
     def index_fingerprint(self) -> str | None:
         """The fingerprint of the current generation, read once per generation."""
@@ -80,7 +94,12 @@ class SearchService:
         self._start_background(library, full=False)
 
     def search(self, request: SearchRequest, library: Library) -> SearchResults:
-        """Search, keeping the index in step with ``library``."""
+        """Search, keeping the index in step with ``library``.
+
+        The results of a search asked again, in the same generation of the
+        index and the same library, are those found the first time (the
+        returned results are not to be changed).
+        """
         if not self.is_fresh(library):
             if self.live and current_generation(self.index_dir) is not None:
                 try:
@@ -89,8 +108,13 @@ class SearchService:
                     pass
             else:
                 self._start_background(library, full=False)
+        # Read after any build above: a new generation answers afresh.
+        version = (self.generation(), library.fingerprint)
+        kept = self._kept.get(version, request)
+        if kept is not None:
+            return kept
         try:
-            return self.engine.search(request, lambda lang, page_id: _text(library, lang, page_id))
+            results = self.engine.search(request, lambda lang, page_id: _text(library, lang, page_id))
         except SearchUnavailable:
             if current_generation(self.index_dir) is not None:
                 self._start_background(library, full=True)
@@ -100,6 +124,10 @@ class SearchService:
             log.exception("search failed; rebuilding the index")
             self._start_background(library, full=True)
             raise SearchUnavailable(str(exc)) from exc
+        # Had the index moved on meanwhile, these results are newer than ``version``: they are
+        # kept for it all the same, and forgotten with it at the next search.
+        self._kept.put(version, request, results)
+        return results
 
     def _start_background(self, library: Library, *, full: bool) -> None:
         with self._lock:
@@ -128,6 +156,39 @@ class SearchService:
             log.info("search index is being built by another process")
         except Exception:
             log.exception("search index build failed")
+
+
+class _KeptResults:
+    """The results of the latest searches in one version (generation, library): least recent out first."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._version: tuple | None = None
+        self._results: OrderedDict[SearchRequest, SearchResults] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: tuple, request: SearchRequest) -> SearchResults | None:
+        """The results kept for ``request`` in ``version``; everything kept for another version is dropped."""
+        with self._lock:
+            if version != self._version:
+                self._version = version
+                self._results.clear()
+                return None
+            results = self._results.get(request)
+            if results is not None:
+                self._results.move_to_end(request)
+            return results
+
+    def put(self, version: tuple, request: SearchRequest, results: SearchResults) -> None:
+        """Keep ``results`` of ``request`` (while ``version`` is the current one)."""
+        if self.entries <= 0:
+            return
+        with self._lock:
+            if version != self._version:
+                return
+            self._results[request] = results
+            if len(self._results) > self.entries:
+                self._results.popitem(last=False)
 
 
 def _text(library: Library, lang: str, page_id: str) -> str | None:
