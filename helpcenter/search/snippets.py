@@ -72,7 +72,9 @@ _FOLD_LATIN1 = bytes(
 )
 #: Pairs of a folded term's letters that are one letter in the page folded one for one.
 _LIGATURES = {"ss": "s", "ae": "a", "oe": "o", "th": "t"}
-_BRACKET = re.compile(rb"[\[\]]")
+_BRACKET = re.compile(r"[\[\]]")
+#: Whether a byte is a letter for ``bytes.isalpha`` (ASCII letters only).
+_LETTER = tuple(bytes([code]).isalpha() for code in range(256))
 #: A letter beyond Latin-1 (but ``œ``): a page that has one is read word by word.
 _FOREIGN_LETTER = re.compile(r"(?![\u0000-\u00ff\u0152\u0153])[^\W\d_]")
 _WORD_CHAR = re.compile(r"[\w'’.\[\]]")
@@ -91,21 +93,25 @@ def _candidates(text: str, terms: frozenset[str]):
     if not text.isascii() and _FOREIGN_LETTER.search(text):
         yield from WORD.finditer(text)
         return
-    folded = _folded(text)
     removed: list[int] = []
-    if b"[" in folded or b"]" in folded:
-        # Where each bracket was, counted in the text without them.
-        removed = [match.start() - number for number, match in enumerate(_BRACKET.finditer(folded))]
-        folded = folded.replace(b"[", b"").replace(b"]", b"")
-    hits = set()
+    if "[" in text or "]" in text:
+        # Where each bracket was, counted in the text without them (one character is one byte).
+        removed = [match.start() - number for number, match in enumerate(_BRACKET.finditer(text))]
+        folded = _folded(text, b"[]")
+    else:
+        folded = _folded(text)
+    # No two starts are found at one place (none begins another): a list, sorted, holds each once.
+    hits = []
     for start in starts:
         found = folded.find(start)
         while found != -1:
-            if found == 0 or not folded[found - 1 : found].isalpha():
-                hits.add(found)
+            if found == 0 or not _LETTER[folded[found - 1]]:
+                hits.append(found)
             found = folded.find(start, found + 1)
+    if len(starts) > 1:
+        hits.sort()
     end = 0
-    for hit in sorted(hits):
+    for hit in hits:
         if removed:
             hit += bisect.bisect_right(removed, hit)
         if hit < end:
@@ -121,15 +127,16 @@ def _candidates(text: str, terms: frozenset[str]):
             yield found
 
 
-def _folded(text: str) -> bytes:
+def _folded(text: str, drop: bytes = b"") -> bytes:
     """``text`` lowercase, one byte a character, Latin-1 letters folded: positions are the text's.
 
-    Characters beyond Latin-1 (but ``œ``, and ``’`` read as ``'``) become ``?``.
+    Characters beyond Latin-1 (but ``œ``, and ``’`` read as ``'``) become ``?``; the
+    characters of ``drop`` are left out.
     """
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = text  # a letter whose lowercase is two ("İ"): positions matter more than case
-    return lowered.replace("œ", "o").replace("’", "'").encode("latin-1", "replace").translate(_FOLD_LATIN1)
+    return lowered.replace("œ", "o").replace("’", "'").encode("latin-1", "replace").translate(_FOLD_LATIN1, drop)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -184,12 +191,17 @@ def _passages(text: str, matches: list[Match]) -> list[Passage]:
     return passages
 
 
+#: What :func:`html.escape` changes: a passage without any is its own HTML.
+_ESCAPED = re.compile(r"[&<>\"']")
+
+
 def _marked(text: str, passage: Passage) -> str:
+    escape = html.escape if _ESCAPED.search(text, passage.start, passage.end) else str
     parts = []
     position = passage.start
     for match in passage.matches:
-        parts.append(html.escape(text[position : match.start]))
-        parts.append(f'<mark class="match term{match.term}">{html.escape(text[match.start : match.end])}</mark>')
+        parts.append(escape(text[position : match.start]))
+        parts.append(f'<mark class="match term{match.term}">{escape(text[match.start : match.end])}</mark>')
         position = match.end
-    parts.append(html.escape(text[position : passage.end]))
+    parts.append(escape(text[position : passage.end]))
     return "".join(parts)
