@@ -35,7 +35,10 @@ class ParsedQuery:
 
 def clean(text: str) -> str:
     """The query text without control characters, folded spaces, bounded length."""
-    text = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
+    # A printable text has none (``isprintable`` refuses every character of the categories C, and spaces
+    # but " "): only other texts are read character by character.
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
     return " ".join(text.split())[:MAX_QUERY_LENGTH]
 
 

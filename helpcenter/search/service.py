@@ -61,9 +61,9 @@ class SearchService:
         self._wanted: tuple[Library, str] | None = None
         self._kept = _KeptResults(kept_results)
 
-    def index_fingerprint(self) -> str | None:
-        """The fingerprint of the current generation, read once per generation."""
-        generation = current_generation(self.index_dir)
+    def index_fingerprint(self, generation: Path | None = None) -> str | None:
+        """The fingerprint of ``generation`` (default: the current one), read once per generation."""
+        generation = generation or current_generation(self.index_dir)
         if generation is None:
             return None
         if generation.name not in self._fingerprints:
@@ -76,13 +76,13 @@ class SearchService:
         generation = current_generation(self.index_dir)
         return generation.name if generation is not None else None
 
-    def is_fresh(self, library: Library) -> bool:
-        """Whether the current index holds exactly what the library says."""
+    def is_fresh(self, library: Library, generation: Path | None = None) -> bool:
+        """Whether ``generation`` (default: the current one) holds exactly what the library says."""
         wanted = self._wanted
         if wanted is None or wanted[0] is not library:
             # Worked out once per loaded library, not on every search.
             wanted = self._wanted = (library, library_fingerprint(library))
-        return self.index_fingerprint() == wanted[1]
+        return self.index_fingerprint(generation) == wanted[1]
 
     def ensure(self, library: Library, *, wait: bool) -> None:
         """Bring the index up to date now (``wait``) or in the background."""
@@ -100,16 +100,17 @@ class SearchService:
         index and the same library, are those found the first time (the
         returned results are not to be changed).
         """
-        if not self.is_fresh(library):
-            if self.live and current_generation(self.index_dir) is not None:
+        generation = current_generation(self.index_dir)
+        if not self.is_fresh(library, generation):
+            if self.live and generation is not None:
                 try:
                     build(library, self.index_dir, wait=False)
                 except IndexBusy:
                     pass
+                generation = current_generation(self.index_dir)
             else:
                 self._start_background(library, full=False)
-        # Read after any build above: a new generation answers afresh.
-        version = (self.generation(), library.fingerprint)
+        version = (generation.name if generation is not None else None, library.fingerprint)
         kept = self._kept.get(version, request)
         if kept is not None:
             return kept
