@@ -236,6 +236,8 @@ def _search_context(lang: str, wanted=None) -> dict:
         "query": wanted.text if wanted else request.args.get("q", ""),
         "wanted": wanted,
         "sections": SECTIONS,
+        # Translated once for the form and every result.
+        "section_titles": {name: section_title(name) for name in SECTIONS},
         "products": products,
         "product_names": {slug: product.page.title if product else slug for slug, product in products},
         "alternates": all_languages(),
@@ -401,7 +403,14 @@ def _alternates(page_id: str) -> dict[str, str]:
 @bp.app_template_global()
 def section_title(section: str) -> str:
     """The interface name of a section, for pages whose ``_index.md`` is missing."""
-    return {"faq": _("Questions and answers"), "guide": _("User guide"), "tutorials": _("Tutorials")}[section]
+    # Only the name asked for is translated: a results page asks once per result.
+    if section == "faq":
+        return _("Questions and answers")
+    if section == "guide":
+        return _("User guide")
+    if section == "tutorials":
+        return _("Tutorials")
+    raise KeyError(section)
 
 
 @bp.app_template_global()
