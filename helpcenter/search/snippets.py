@@ -150,15 +150,13 @@ def _starts(terms: frozenset[str]) -> tuple[bytes, ...]:
         for pair, letter in _LIGATURES.items():
             if pair in start:
                 starts.add(start.replace(pair, letter))
-    starts = {start for start in starts if start and start.isascii()}
-    # A start that another start begins with adds nothing.
-    return tuple(
-        sorted(
-            start.encode("ascii")
-            for start in starts
-            if not any(other != start and start.startswith(other) for other in starts)
-        )
-    )
+    # A start that another start begins with adds nothing. In order, every start after one that
+    # begins others, up to the last of those, begins with it: each start is compared with the last kept.
+    kept: list[bytes] = []
+    for start in sorted(start.encode("ascii") for start in starts if start and start.isascii()):
+        if not kept or not start.startswith(kept[-1]):
+            kept.append(start)
+    return tuple(kept)
 
 
 def lead(body: str) -> str:
