@@ -20,7 +20,8 @@ from whoosh.index import TOC
 
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
-from helpcenter.search import store
+from helpcenter.search import SearchRequest, build, store
+from helpcenter.search.engine import WhooshSearchEngine, open_mapped
 from helpcenter.search.ranking import leaf_postings
 from helpcenter.search.schema import indexed_page, read_document, schema, searchable
 from helpcenter.search.store import postings_codec, write_segment
@@ -125,6 +126,37 @@ def test_postings_kept_in_a_terms_entry_are_read_from_it(whoosh_index_dir):
         assert leaf_postings(reader, "content", entry, [9]) == ([9], [2.0])
     finally:
         reader.close()
+
+
+def mapped_files(folder: Path) -> set[str]:
+    """The files of ``folder`` this process has mapped in memory."""
+    lines = Path("/proc/self/maps").read_text().splitlines()
+    return {line.split()[-1] for line in lines if line.split()[-1].startswith(f"{folder}/")}
+
+
+def test_an_index_read_through_maps_reads_what_its_files_hold(whoosh_index_dir):
+    folder = Path(whoosh_index_dir.storage.folder)
+    searcher = open_mapped(folder).searcher()
+    try:
+        assert mapped_files(folder), "the searcher's files are mapped"
+        reader = searcher.reader()
+        for text in ("common", "=common", "rare"):
+            entry = reader.term_info("content", text)
+            assert leaf_postings(reader, "content", entry, None) == public_postings(whoosh_index_dir, text)
+        assert list(reader.column_reader("id"))[:2] == ["page-0000", "page-0001"]
+    finally:
+        searcher.close()
+    assert mapped_files(folder) == set(), "closing a searcher unmaps its files"
+
+
+def test_the_engine_unmaps_the_index_when_closed(tmp_path):
+    library = load_library(SEARCH_CONTENT, LANGUAGES)
+    build(library, tmp_path / "index")
+    engine = WhooshSearchEngine(tmp_path / "index", LANGUAGES)
+    assert engine.search(SearchRequest("network", "en"), None).hits
+    assert mapped_files(tmp_path / "index")
+    engine.close()
+    assert mapped_files(tmp_path / "index") == set()
 
 
 def test_the_codec_calls_of_the_writer_still_exist():

@@ -7,10 +7,15 @@ thread, and reopened when the ``current`` generation changes.
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.index import FileIndex
 
 from .analysis import EXACT, word_terms
 from .query import build_query, clean, parse, query_terms
@@ -29,12 +34,39 @@ TextOf = Callable[[str, str], str | None]
 TYPO_ALTERNATIVES = 3
 
 
+class MappedFiles(FileStorage):
+    """An index folder whose files are read through memory maps.
+
+    Whoosh reads a file with a seek and a read each time it looks something
+    up: two system calls, the interpreter's lock given up and taken back.
+    From a map, the same bytes are copied from the system's page cache,
+    which the workers share; each keeps in memory only the parts its
+    searches touch.  (Whoosh maps only compound segments, which the index
+    does not write: see :mod:`.store`.)
+    """
+
+    def open_file(self, name: str, **kwargs) -> StructFile:
+        """The file ``name`` of the folder, mapped (an empty file, which cannot be, opened)."""
+        with open(os.path.join(self.folder, name), "rb") as file:
+            try:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:
+                return super().open_file(name, **kwargs)
+        return StructFile(mapped, name=name, **kwargs)
+
+
+def open_mapped(path: Path) -> FileIndex:
+    """One language's index (checked as :func:`.store.open_index` checks it), its files read through maps."""
+    index = open_index(path)
+    return FileIndex(MappedFiles(str(path), readonly=True), indexname=index.indexname)
+
+
 class _Generation:
     """The open indexes of one generation, shared by the threads of a process."""
 
     def __init__(self, path: Path, languages: tuple[str, ...]) -> None:
         self.path = path
-        self.indexes = {lang: open_index(path / lang) for lang in languages}
+        self.indexes = {lang: open_mapped(path / lang) for lang in languages}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._columns: dict[str, tuple[list, list, list, list]] = {}
         self._lock = threading.Lock()
