@@ -113,8 +113,8 @@ def increment_counters(session: Session, model: type[Base], increments: Iterable
     if not increments:
         return
     upsert = _UPSERTS.get(session.get_bind().dialect.name)
-    names = {name for keys, _by in increments for name in keys}
-    if upsert is not None and _unique_keys(model, names):
+    names = set(increments[0][0])
+    if upsert is not None and all(keys.keys() == names for keys, _by in increments) and _unique_keys(model, names):
         _upsert_counters(session, model, upsert, sorted(names), increments)
         return
     for _attempt in range(3):

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 #: How many searches a process answers again from memory: the results of one generation of the
 #: index over one library, forgotten when either changes (a few megabytes at most).
-KEPT_RESULTS = 512
+KEPT_RESULTS = 256
 
 
 @functools.lru_cache(maxsize=4)
