@@ -66,6 +66,7 @@ class _Generation:
 
     def __init__(self, path: Path, languages: tuple[str, ...]) -> None:
         self.path = path
+        self.name = path.name
         self.indexes = {lang: open_mapped(path / lang) for lang in languages}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._columns: dict[str, tuple[list, list, list, list]] = {}
@@ -102,20 +103,22 @@ class WhooshSearchEngine:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._pid = os.getpid()
+        #: The ``current`` link, read on every search (a path made once: pathlib costs more than the read).
+        self._link = str(self.index_dir / CURRENT)
         self._open: list = []
 
     def generation(self) -> _Generation:
         """The open current generation; reopened when the link moved (or after a fork)."""
         try:
-            target = os.readlink(self.index_dir / CURRENT)
+            target = os.readlink(self._link)
         except OSError:
             raise SearchUnavailable("the search index has not been built") from None
         generation = self._generation
-        if generation is not None and generation.path.name == target and self._pid == os.getpid():
+        if generation is not None and generation.name == target and self._pid == os.getpid():
             return generation
         with self._lock:
             generation = self._generation
-            if generation is None or generation.path.name != target or self._pid != os.getpid():
+            if generation is None or generation.name != target or self._pid != os.getpid():
                 path = current_generation(self.index_dir)
                 try:
                     generation = _Generation(path, self.languages)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from helpcenter.content import Library
 
 from .results import SearchRequest, SearchResults, SearchUnavailable
-from .store import IndexBusy, build, current_generation, fingerprint, read_manifest, wanted_documents
+from .store import CURRENT, IndexBusy, build, current_generation, fingerprint, read_manifest, wanted_documents
 
 log = logging.getLogger(__name__)
 
@@ -60,29 +61,38 @@ class SearchService:
         self._fingerprints: dict[str, str | None] = {}
         self._wanted: tuple[Library, str] | None = None
         self._kept = _KeptResults(kept_results)
+        self._link = str(self.index_dir / CURRENT)
 
-    def index_fingerprint(self, generation: Path | None = None) -> str | None:
-        """The fingerprint of ``generation`` (default: the current one), read once per generation."""
-        generation = generation or current_generation(self.index_dir)
+    def index_fingerprint(self) -> str | None:
+        """The fingerprint of the current generation, read once per generation."""
+        return self._fingerprint(self.generation())
+
+    def _fingerprint(self, generation: str | None) -> str | None:
         if generation is None:
             return None
-        if generation.name not in self._fingerprints:
-            manifest = read_manifest(generation)
-            self._fingerprints[generation.name] = manifest.fingerprint if manifest else None
-        return self._fingerprints[generation.name]
+        if generation not in self._fingerprints:
+            manifest = read_manifest(self.index_dir / generation)
+            self._fingerprints[generation] = manifest.fingerprint if manifest else None
+        return self._fingerprints[generation]
 
     def generation(self) -> str | None:
         """The name of the current generation (it changes whenever the index does)."""
-        generation = current_generation(self.index_dir)
-        return generation.name if generation is not None else None
+        try:
+            # The link's path is made once: pathlib costs more than reading it.
+            return os.readlink(self._link)
+        except OSError:
+            return None
 
-    def is_fresh(self, library: Library, generation: Path | None = None) -> bool:
-        """Whether ``generation`` (default: the current one) holds exactly what the library says."""
+    def is_fresh(self, library: Library) -> bool:
+        """Whether the current index holds exactly what the library says."""
+        return self._fresh(library, self.generation())
+
+    def _fresh(self, library: Library, generation: str | None) -> bool:
         wanted = self._wanted
         if wanted is None or wanted[0] is not library:
             # Worked out once per loaded library, not on every search.
             wanted = self._wanted = (library, library_fingerprint(library))
-        return self.index_fingerprint(generation) == wanted[1]
+        return self._fingerprint(generation) == wanted[1]
 
     def ensure(self, library: Library, *, wait: bool) -> None:
         """Bring the index up to date now (``wait``) or in the background."""
@@ -100,17 +110,17 @@ class SearchService:
         index and the same library, are those found the first time (the
         returned results are not to be changed).
         """
-        generation = current_generation(self.index_dir)
-        if not self.is_fresh(library, generation):
+        generation = self.generation()
+        if not self._fresh(library, generation):
             if self.live and generation is not None:
                 try:
                     build(library, self.index_dir, wait=False)
                 except IndexBusy:
                     pass
-                generation = current_generation(self.index_dir)
+                generation = self.generation()
             else:
                 self._start_background(library, full=False)
-        version = (generation.name if generation is not None else None, library.fingerprint)
+        version = (generation, library.fingerprint)
         kept = self._kept.get(version, request)
         if kept is not None:
             return kept
