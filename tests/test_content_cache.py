@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from helpcenter.config import LANGUAGES
+from helpcenter.content import cache as cache_module
 from helpcenter.content import load_library
 from helpcenter.content.cache import RenderCache
 from helpcenter.content.render import MarkdownRenderer
@@ -102,6 +103,20 @@ def test_each_tree_and_set_of_languages_has_its_own_cache(tree, tmp_path):
     cache = tmp_path / "cache"
     assert RenderCache(cache, tree, LANGUAGES).path != RenderCache(cache, tree, ("en", "fr")).path
     assert RenderCache(cache, tree, LANGUAGES).path != RenderCache(cache, TEST_CONTENT, LANGUAGES).path
+
+
+def test_a_cache_of_other_rendering_code_is_removed_once_a_new_one_is_written(tree, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(cache_module, "rendering_version", lambda: "old")
+    load_library(tree, LANGUAGES, cache_dir=cache)
+    load_library(TEST_CONTENT, LANGUAGES, cache_dir=cache)
+    old, other_tree = RenderCache(cache, tree, LANGUAGES).path, RenderCache(cache, TEST_CONTENT, LANGUAGES).path
+    assert old.exists() and other_tree.exists()
+    monkeypatch.setattr(cache_module, "rendering_version", lambda: "new")
+    load_library(tree, LANGUAGES, cache_dir=cache)
+    assert RenderCache(cache, tree, LANGUAGES).path.exists()
+    assert not old.exists(), "the tree's cache made by the old code is gone"
+    assert other_tree.exists(), "another tree's cache is left alone"
 
 
 def test_last_modified_moves_when_a_file_is_removed(tree, tmp_path):

@@ -50,9 +50,11 @@ class RenderCache:
     """Rendered pages of one content folder and set of languages, by file."""
 
     def __init__(self, cache_dir: Path | str, content_dir: Path, languages: tuple[str, ...]) -> None:
-        identity = f"{content_dir.resolve()}\0{','.join(languages)}\0{rendering_version()}"
-        name = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.path = Path(cache_dir) / f"content-{name}.pickle"
+        identity = f"{content_dir.resolve()}\0{','.join(languages)}"
+        tree = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.path = Path(cache_dir) / f"content-{tree}-{rendering_version()}.pickle"
+        #: The caches of the same tree made by other rendering code, which nothing reads again.
+        self._outdated = f"content-{tree}-*.pickle"
         self._entries: dict[str, Entry] = self._read()
         self._used: dict[str, Entry] = {}
 
@@ -93,5 +95,8 @@ class RenderCache:
             except BaseException:
                 os.unlink(temporary)
                 raise
+            for outdated in self.path.parent.glob(self._outdated):
+                if outdated != self.path:
+                    outdated.unlink(missing_ok=True)
         except OSError:
             log.warning("content cache %s could not be written", self.path, exc_info=True)
