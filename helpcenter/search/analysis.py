@@ -323,29 +323,37 @@ def index_terms(lang: str, text: str) -> tuple[str, ...]:
     strings: the stream's generators and tokens took most of the time of
     reading a word (tests/test_search_internals.py compares the two).
     """
-    prefixes = frozenset(ELISIONS.get(lang, ()))
-    joiners = _WORD_JOINERS[lang in ELISIONS]
     stops, stem = stop_words(lang), stem_function(lang)
     terms: list[str] = []
+    for form in _word_forms(lang, text):
+        if form in stops:
+            continue
+        folded = fold(form)
+        first = stem(form)
+        terms.append(first)
+        folded_stem = stem(folded) if folded != form else first
+        if folded_stem != first:
+            terms.append(folded_stem)
+        terms.append(EXACT + folded)
+    return tuple(terms)
+
+
+def _word_forms(lang: str, text: str):
+    """The forms the tokenizer and filters of :func:`text_analyzer` read in ``text``, in order.
+
+    Each word lowercase and normalised, without an elided article, then the
+    parts it is made of (``node.js``: ``node.js``, ``node``, ``js``).
+    """
+    prefixes = _elided(lang)
+    joiners = _WORD_JOINERS[lang in ELISIONS]
     for match in WORD.finditer(text):
         word = normal_word(match.group(0).lower())
         head, apostrophe, rest = word.partition("'")
         if apostrophe and rest and head in prefixes:
             word = rest
-        forms = [word]
+        yield word
         if any(joiner in word for joiner in joiners):
-            forms += [part for part in _joiners_pattern(joiners).split(word) if part and part != word]
-        for form in forms:
-            if form in stops:
-                continue
-            folded = fold(form)
-            first = stem(form)
-            terms.append(first)
-            folded_stem = stem(folded) if folded != form else first
-            if folded_stem != first:
-                terms.append(folded_stem)
-            terms.append(EXACT + folded)
-    return tuple(terms)
+            yield from (part for part in _joiners_pattern(joiners).split(word) if part and part != word)
 
 
 #: The marks that join the parts of a word (see :class:`WordPartsFilter`), without and with elisions.
@@ -458,28 +466,18 @@ def _analysed(lang: str, word: str) -> tuple[tuple[str, ...], str | None]:
     strings (as :func:`index_terms`): a word seen for the first time is
     analysed in half the time (tests/test_search.py compares the two).
     """
-    prefixes = _elided(lang)
-    joiners = _WORD_JOINERS[lang in ELISIONS]
     stops, stem = stop_words(lang), stem_function(lang)
     terms: list[str] = []
     stop = None
-    for match in WORD.finditer(word):
-        written = normal_word(match.group(0).lower())
-        head, apostrophe, rest = written.partition("'")
-        if apostrophe and rest and head in prefixes:
-            written = rest
-        forms = [written]
-        if any(joiner in written for joiner in joiners):
-            forms += [part for part in _joiners_pattern(joiners).split(written) if part and part != written]
-        for form in forms:
-            folded = fold(form)
-            if form in stops:
-                stop = stop or EXACT + folded
-                continue
-            first = stem(form)
-            for term in (first, stem(folded) if folded != form else first, EXACT + folded):
-                if term not in terms:
-                    terms.append(term)
+    for form in _word_forms(lang, word):
+        folded = fold(form)
+        if form in stops:
+            stop = stop or EXACT + folded
+            continue
+        first = stem(form)
+        for term in (first, stem(folded) if folded != form else first, EXACT + folded):
+            if term not in terms:
+                terms.append(term)
     return tuple(terms), stop
 
 
