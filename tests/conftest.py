@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from helpcenter import create_app
 from helpcenter.account.models import CustomerAddress, Organisation, OrganisationContract
 from helpcenter.account.operations import OrganisationFacts, add_member, save_organisation
+from helpcenter.content.render import MarkdownRenderer
 from helpcenter.db import database, upgrade, utcnow
 from helpcenter.library import content_store, current_policies, search_service
 from helpcenter.outbox.models import OutboxMessage
@@ -51,6 +52,20 @@ from .jsm_standin import JsmStandIn, app_settings
 # The shipped trees never change during a run: each is loaded once, and indexed once.
 _LIBRARIES: dict = {}
 _INDEXES: dict[Path, Path] = {}
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The pages rendered, as ``lang/page_id``, in order."""
+    rendered = []
+    original = MarkdownRenderer.render
+
+    def render(self, body, *, lang, page_id):
+        rendered.append(f"{lang}/{page_id}")
+        return original(self, body, lang=lang, page_id=page_id)
+
+    monkeypatch.setattr(MarkdownRenderer, "render", render)
+    return rendered
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from helpcenter.config import LANGUAGES
 from helpcenter.content import cache as cache_module
 from helpcenter.content import load_library
 from helpcenter.content.cache import RenderCache
-from helpcenter.content.render import MarkdownRenderer
 
 from .helpers import TEST_CONTENT
 
@@ -21,20 +20,6 @@ def tree(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, content)
     return content
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The page ids rendered, in order."""
-    rendered = []
-    original = MarkdownRenderer.render
-
-    def render(self, body, *, lang, page_id):
-        rendered.append(f"{lang}/{page_id}")
-        return original(self, body, lang=lang, page_id=page_id)
-
-    monkeypatch.setattr(MarkdownRenderer, "render", render)
-    return rendered
 
 
 def snapshot(library):

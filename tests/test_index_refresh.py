@@ -24,7 +24,6 @@ import helpcenter
 from helpcenter.cli import main
 from helpcenter.config import LANGUAGES, default_instance_path
 from helpcenter.content import load_library
-from helpcenter.content.render import MarkdownRenderer
 from helpcenter.content.sources import in_path_order, walk_markdown
 from helpcenter.db import database
 from helpcenter.library import search_service
@@ -46,20 +45,6 @@ def tree(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, content)
     return content
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The pages rendered, as ``lang/page_id``."""
-    rendered = []
-    original = MarkdownRenderer.render
-
-    def render(self, body, *, lang, page_id):
-        rendered.append(f"{lang}/{page_id}")
-        return original(self, body, lang=lang, page_id=page_id)
-
-    monkeypatch.setattr(MarkdownRenderer, "render", render)
-    return rendered
 
 
 class Loads:
