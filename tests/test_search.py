@@ -1,5 +1,6 @@
 """Search over a small multilingual tree: analysis per language, queries, typos, fallback."""
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,16 @@ import pytest
 from helpcenter.config import LANGUAGES
 from helpcenter.content import load_library
 from helpcenter.search import SearchRequest, SearchService, build
-from helpcenter.search.analysis import WORD, fold, index_terms, stop_term, text_analyzer, word_terms
+from helpcenter.search.analysis import (
+    WORD,
+    fold,
+    index_terms,
+    prefix_analyzer,
+    stop_term,
+    text_analyzer,
+    weighted_terms,
+    word_terms,
+)
 from helpcenter.search.typos import allowed_typos, typo_distance
 
 SEARCH_CONTENT = Path(__file__).resolve().parent / "search_content"
@@ -62,6 +72,19 @@ def test_words_are_read_for_the_index_as_the_analyser_reads_them(library, lang):
         lowered = word.lower()
         expected = tuple(token.text for token in text_analyzer(lang)(lowered, mode="index"))
         assert index_terms(lang, lowered) == expected, word
+
+
+def test_the_words_an_analyser_has_read_are_never_taken_for_another_analysers():
+    # Whoosh gives each opened index a schema of its own, unpickled: new analysers, which may be
+    # given the address of one freed before. Their terms once came from the freed one's words:
+    # an updated page got its title's n-grams as words to search, and its words as prefixes.
+    for _ in range(200):
+        words = pickle.loads(pickle.dumps(text_analyzer("en")))
+        assert "=zebra" in weighted_terms(words, "zebra")
+        del words
+        prefixes = pickle.loads(pickle.dumps(prefix_analyzer("fr")))
+        assert set(weighted_terms(prefixes, "zebra")) == {"ze", "zeb", "zebr", "zebra"}
+        del prefixes
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

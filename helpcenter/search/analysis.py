@@ -241,9 +241,12 @@ class WordTermsFilter(Filter):
             yield token
 
 
-#: Words analysed while indexing, per analyser: most words of a page were met on other pages.
-_ANALYSED: dict[int, dict[str, tuple[str, ...]]] = {}
+#: Words analysed while indexing, per analyser, with the analyser (see :func:`weighted_terms`):
+#: most words of a page were met on other pages.
+_ANALYSED: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
 _ANALYSED_LIMIT = 400_000
+#: The analysers whose words are kept, the newest: every index opened has analysers of its own.
+_ANALYSERS_KEPT = 16
 
 
 def weighted_terms(analyzer, value: str) -> dict[str, tuple[int, float]]:
@@ -254,8 +257,17 @@ def weighted_terms(analyzer, value: str) -> dict[str, tuple[int, float]]:
     faster: the analysers of this module read each word on its own (a word's
     terms never depend on its neighbours), so each distinct word is analysed
     once per process rather than once per occurrence.
+
+    The words are kept per analyser object, which each entry holds: Whoosh
+    unpickles new analysers for each index it opens, and a freed analyser's
+    address (its ``id``) is soon another's.
     """
-    analysed = _ANALYSED.setdefault(id(analyzer), {})
+    entry = _ANALYSED.get(id(analyzer))
+    if entry is None:
+        if len(_ANALYSED) >= _ANALYSERS_KEPT:
+            del _ANALYSED[next(iter(_ANALYSED))]
+        entry = _ANALYSED[id(analyzer)] = (analyzer, {})
+    analysed = entry[1]
     if len(analysed) > _ANALYSED_LIMIT:
         analysed.clear()
 
