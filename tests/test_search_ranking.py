@@ -101,3 +101,11 @@ def test_words_typed_next_to_each_other_count_most_as_typed(service, library):
     # each other only as "control list"; setacl has "control lists".
     assert ids(search(service, library, "control lists"))[0] == "tutorials/tools/setacl"
     assert ids(search(service, library, "control list"))[0] == "tutorials/tools/getacl"
+
+
+def test_of_two_summaries_with_every_word_typed_the_one_mostly_made_of_them_comes_first(service, library):
+    # unjob is the shorter page and says "jobs" more often in its summary, which goes on to
+    # say how to find their numbers; jobs' summary is little else than the words typed.
+    assert ids(search(service, library, "jobs scheduled command"))[0] == "tutorials/tools/jobs"
+    # A word that only unjob's summary has decides.
+    assert ids(search(service, library, "remove jobs scheduled"))[0] == "tutorials/tools/unjob"

@@ -51,6 +51,9 @@ PAIR_SHARE = 0.5
 #: What two neighbours weigh when one of them is an inflection of the word typed ("control list"
 #: for "control lists"), beside the words as typed: as for single words, the form typed says more.
 INFLECTED_SHARE = 0.5
+#: What a page's lead weighs when it has every word typed: as the words' exact forms once more,
+#: against the length of that lead (see :func:`closeness`).
+LEAD_WEIGHT = 2.0
 #: Two words count as neighbours up to this many places apart (one word left out, or added).
 NEIGHBOURS_DISTANCE = 2
 #: What an occurrence of typed words in a row weighs in each part of a page (title, lead, body).
@@ -363,6 +366,16 @@ def closeness(
     words count here as links of a run.  A link where a word is only an
     inflection of the one typed weighs :data:`INFLECTED_SHARE` of a link
     between the words as typed.
+
+    And a page whose lead (the part after its title: summary, headings, tags)
+    has every word typed, in any order, counts each of them once more, at
+    :data:`LEAD_WEIGHT`, over the length of that lead against the average lead
+    of ``documents`` (BM25 with b = 1): readers type words they remember from
+    a summary, and of two pages whose summaries have them all, the page is
+    more surely about them where they are most of its summary ("scheduled
+    jobs batch": atq's "Show jobs scheduled by at or batch" before atrm's
+    "Remove jobs scheduled by at or batch", which goes on to say how to find
+    the numbers of the jobs).
     """
     loose = sorted((clause for clause in clauses if clause.place is not None), key=lambda clause: clause.place)
     if not documents or len(loose) < 2:
@@ -399,13 +412,21 @@ def closeness(
         for index, (first, second) in enumerate(zip(loose, loose[1:], strict=False))
     ]
     steps = range(1, NEIGHBOURS_DISTANCE + 1)
+    every_word = {index for index, clause in enumerate(loose) if clause.required}
     bonus: dict[int, float] = {}
+    # The length of each lead, and the pages whose lead has every word typed.
+    leads: dict[int, int] = {}
+    in_lead: list[int] = []
     for docnum in documents:
         together = [0.0] * len(links)
         longest = 0.0
         for part, text in enumerate(view.sequence_parts(docnum)):
             weight = PART_WEIGHTS[min(part, len(PART_WEIGHTS) - 1)]
             marks, exact = _marks(f" {text} ", typed, starts, clauses_of)
+            if part == 1 and text:
+                leads[docnum] = text.count(" ") + 1
+                if every_word and every_word.issubset(itertools.chain.from_iterable(marks.values())):
+                    in_lead.append(docnum)
             # runs[position][index]: the weight and the number of links of the run of typed words
             # ending there with that word.
             runs: dict[int, dict[int, tuple[float, int]]] = {}
@@ -435,6 +456,11 @@ def closeness(
         )
         if total:
             bonus[docnum] = total
+    if in_lead:
+        average = sum(leads.values()) / len(leads)
+        weight = LEAD_WEIGHT * saturation * sum(rarity[index] for index in every_word)
+        for docnum in in_lead:
+            bonus[docnum] = bonus.get(docnum, 0.0) + weight / (1 + K1 * leads[docnum] / average)
     return bonus
 
 
