@@ -24,7 +24,7 @@ from .analysis import (
 )
 
 #: Bumped whenever the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 class Weights(Format):
