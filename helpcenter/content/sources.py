@@ -152,7 +152,7 @@ class Sources:
         ):
             return None
         configured = set(languages)
-        if not all(path.partition("/")[0] in configured for path in stamps):
+        if not all(language_of(path) in configured for path in stamps):
             return None
         try:
             read = {path: tuple(stamp) if stamp is not None else None for path, stamp in stamps.items()}
@@ -180,5 +180,5 @@ def sources_of(
     """The :class:`Sources` of the configured languages among ``files`` (as :func:`walk_markdown` gives them)."""
     languages = tuple(languages)
     configured = set(languages)
-    stamps = {path: stamp for path, stamp in files if path.partition("/")[0] in configured}
+    stamps = {path: stamp for path, stamp in files if language_of(path) in configured}
     return Sources(str(Path(content_dir).resolve()), languages, rendering, stamps)
