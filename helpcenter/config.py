@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -167,6 +166,8 @@ def ensure_secret_key(app: Flask) -> None:
     """
     if app.config.get("SECRET_KEY"):
         return
+    import secrets
+
     import click
 
     context = click.get_current_context(silent=True)

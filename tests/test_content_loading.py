@@ -3,6 +3,7 @@ Markdown extensions it may use; the library is the same as rendered the slow way
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 
 import markdown
@@ -29,12 +30,12 @@ def test_many_files_are_rendered_by_several_processes_into_the_same_library(tmp_
     serial = load_library(tree, LANGUAGES)
     pools = []
 
-    class Pool(loader.ProcessPoolExecutor):
+    class Pool(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             pools.append(self)
 
-    monkeypatch.setattr(loader, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(loader, "PARALLEL_RENDERING", 1)
     # Other tests may have left threads running in this process; the command that loads a
     # large tree has none.

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .addresses import refused_characters
@@ -184,6 +182,10 @@ def _render(
         results = map(_render_chunk, [str(content_dir)] * len(chunks), [languages] * len(chunks), chunks)
         pool = None
     else:
+        # Imported here: a command that renders a few files (an index update) does without them.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         size = max(50, len(files) // (workers * 8))
         chunks = [files[start : start + size] for start in range(0, len(files), size)]
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))

@@ -26,7 +26,6 @@ import hashlib
 import io
 import json
 import logging
-import multiprocessing
 import os
 import pickle
 import shutil
@@ -36,7 +35,6 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -351,6 +349,9 @@ def _full_build(
     # from a process that runs no other thread (a command; not a server's background build),
     # since a fork copies the locks that other threads hold.
     if total > 2000 and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
+        import multiprocessing  # here: an update of a few pages does without them
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         with ProcessPoolExecutor(
             max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=multiprocessing.get_context("fork")
         ) as pool:
@@ -598,12 +599,13 @@ def _update_language(
         return 0, 0, 0
     vocabulary = Counter(read_vocabulary(current, lang))
     ix = whoosh_index.open_dir(str(target))
-    with ix.searcher() as searcher:
-        for pid in (*gone, *changed):
-            old = searcher.document(id=pid)
-            if old:
-                vocabulary.subtract(old["words"].split())
     writer = ix.writer(compound=False, codec=postings_codec())
+    # The writer's own searcher, which it keeps for the deletions of its updates, rather than one more.
+    searcher = writer.searcher()
+    for pid in (*gone, *changed):
+        old = searcher.document(id=pid)
+        if old:
+            vocabulary.subtract(old["words"].split())
     for pid in gone:
         writer.delete_by_term("id", pid)
     for pid in changed:
