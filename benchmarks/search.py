@@ -108,9 +108,15 @@ def floor_seconds(content_dir: Path) -> float:
     """
     code = (
         "import os, nh3, markdown, yaml, whoosh.codec.whoosh3, whoosh.fields, whoosh.index, whoosh.writing\n"
-        f"for folder, _, names in os.walk({str(content_dir)!r}):\n"
-        "    for name in names:\n"
-        "        if name.endswith('.md'): os.stat(os.path.join(folder, name))\n"
+        f"pending = [{str(content_dir)!r}]\n"
+        "while pending:\n"
+        "    folder = pending.pop()\n"
+        "    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)\n"
+        "    with os.scandir(descriptor) as entries:\n"
+        "        for entry in entries:\n"
+        "            if entry.name.endswith('.md'): entry.stat()\n"
+        "            elif entry.is_dir(): pending.append(folder + '/' + entry.name)\n"
+        "    os.close(descriptor)\n"
     )
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -385,6 +385,33 @@ def test_the_walk_finds_what_a_load_reads(tree):
     assert "xx/faq/ignored.md" in paths, "a folder that is no language is walked (live preview watches it)"
 
 
+def test_a_folder_swapped_for_a_link_during_the_walk_is_not_followed(tree, tmp_path, monkeypatch):
+    outside = tmp_path / "outside"
+    write(outside, "secret.md", "# Secret\n")
+    guide = tree / "en" / "guide"
+    opened = os.open
+
+    def swap_then_open(path, flags, *args, **kwargs):
+        # Listed as a folder, replaced by a link before the walk opens it.
+        if os.fspath(path) == str(guide) and not guide.is_symlink():
+            guide.rename(tmp_path / "moved-guide")
+            os.symlink(outside, guide)
+        return opened(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", swap_then_open)
+    paths = [path for path, _ in walk_markdown(tree)[0]]
+    monkeypatch.undo()
+    assert guide.is_symlink(), "the folder was swapped during the walk"
+    assert any(path.startswith("en/faq/") for path in paths)
+    assert not any(path.startswith("en/guide/") for path in paths), "nothing read through the link"
+
+
+def test_the_content_folder_itself_may_be_a_link(tree, tmp_path):
+    link = tmp_path / "content-link"
+    os.symlink(tree, link)
+    assert sorted(walk_markdown(link)[0]) == sorted(walk_markdown(tree)[0])
+
+
 def test_the_command_runs_without_building_the_app(tree, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the whole app was built")
