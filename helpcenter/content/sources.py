@@ -74,7 +74,7 @@ def walk_markdown(content_dir: Path | str) -> tuple[list[tuple[str, Stamp | None
                     if name != "assets" and not entry.is_symlink():
                         pending.append((f"{prefix}{name}/", f"{folder}/{name}"))
         except OSError:
-            continue  # a folder that cannot be read holds no file the site can serve
+            continue  # a folder that cannot be listed is skipped, as one that cannot be opened
         finally:
             os.close(descriptor)
     return files, newest
