@@ -22,7 +22,7 @@ from .query import build_query, clean, parse, query_terms
 from .ranking import IndexView, Ranked, rank
 from .results import SearchHit, SearchRequest, SearchResults, SearchUnavailable
 from .snippets import snippet
-from .store import CURRENT, current_generation, open_index, read_vocabulary
+from .store import CURRENT, open_index, read_vocabulary
 from .typos import Vocabulary, allowed_typos
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,8 @@ class WhooshSearchEngine:
         with self._lock:
             generation = self._generation
             if generation is None or generation.name != target or self._pid != os.getpid():
-                path = current_generation(self.index_dir)
                 try:
-                    generation = _Generation(path, self.languages)
+                    generation = _Generation(self.index_dir / target, self.languages)
                 except Exception as exc:
                     raise SearchUnavailable(f"the search index cannot be opened: {exc}") from exc
                 self._generation, self._pid = generation, os.getpid()
